@@ -1,0 +1,74 @@
+/**
+ * Span names and attribute keys, in one place. voxtrace's own keys (`conversation.*`, `turn.*`,
+ * `component.*`, `voice.*`) follow seed 000's "Key attributes to capture per span"; LLM and tool
+ * spans also carry the OpenTelemetry GenAI keys, declared here rather than imported from
+ * `@opentelemetry/semantic-conventions/incubating`, where they are deprecated and may change in a minor.
+ */
+
+/** Span names of the span model. */
+export const SPAN = {
+  conversation: 'conversation',
+  turn: 'turn',
+  stt: 'stt',
+  turnDetection: 'turn_detection',
+  llm: 'llm',
+  tool: 'tool_call',
+  tts: 'tts',
+} as const;
+
+/** Attribute keys. */
+export const ATTR = {
+  // conversation
+  conversationId: 'conversation.id',
+  platform: 'voice.platform',
+  outcome: 'voice.call.outcome',
+  endReason: 'voice.call.end_reason',
+  taskCompleted: 'voice.call.task_completed',
+  turnCount: 'voice.turn.count',
+  interruptions: 'voice.call.interruptions',
+  eventsInvalid: 'voice.events.invalid',
+  eventsDuplicate: 'voice.events.duplicate',
+  eventsLate: 'voice.events.late',
+  // turn
+  turnIndex: 'turn.index',
+  turnInitiator: 'turn.initiator',
+  turnE2eLatencyMs: 'turn.e2e_latency_ms',
+  turnInterrupted: 'turn.interrupted',
+  turnBottleneck: 'turn.bottleneck',
+  turnBottleneckShare: 'turn.bottleneck_share',
+  turnUserTranscript: 'turn.user.transcript',
+  turnErrorLayers: 'turn.error_layers',
+  turnBreakdownPrefix: 'turn.latency_ms.',
+  // components
+  componentProvider: 'component.provider',
+  componentModel: 'component.model',
+  componentLatencyMs: 'component.latency_ms',
+  componentError: 'component.error',
+  componentCancelled: 'component.cancelled',
+  componentUnfinished: 'component.unfinished',
+  sttTranscript: 'stt.transcript',
+  sttConfidence: 'stt.confidence',
+  sttAudioDurationMs: 'stt.audio_duration_ms',
+  llmTtftMs: 'llm.ttft_ms',
+  llmInput: 'llm.input',
+  llmOutput: 'llm.output',
+  ttsTtfbMs: 'tts.ttfb_ms',
+  ttsCharacters: 'tts.characters',
+  ttsVoice: 'tts.voice',
+  ttsText: 'tts.text',
+  toolArguments: 'gen_ai.tool.call.arguments',
+  toolResult: 'gen_ai.tool.call.result',
+  // OpenTelemetry GenAI
+  genAiConversationId: 'gen_ai.conversation.id',
+  genAiOperationName: 'gen_ai.operation.name',
+  genAiProviderName: 'gen_ai.provider.name',
+  genAiRequestModel: 'gen_ai.request.model',
+  genAiInputTokens: 'gen_ai.usage.input_tokens',
+  genAiOutputTokens: 'gen_ai.usage.output_tokens',
+  genAiTimeToFirstChunk: 'gen_ai.response.time_to_first_chunk',
+  genAiToolName: 'gen_ai.tool.name',
+  genAiToolCallId: 'gen_ai.tool.call.id',
+  genAiToolType: 'gen_ai.tool.type',
+  genAiOutputType: 'gen_ai.output.type',
+  errorType: 'error.type',
+} as const;

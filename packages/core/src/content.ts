@@ -1,0 +1,96 @@
+/**
+ * Content policy: what transcripts, LLM text and tool arguments/results may appear on spans.
+ * - `redacted` (default): shown with emails, phone numbers, payment card numbers (Luhn-checked),
+ *   US SSNs, IBANs (mod-97-checked) and long spoken digit runs masked;
+ * - `none`: never shown;
+ * - `full`: shown as is (for development, or a collector that redacts).
+ * Text is also capped at `MAX_CONTENT_CHARS` so a long prompt cannot bloat a span.
+ */
+
+/** How content appears on spans. */
+export type ContentMode = 'redacted' | 'none' | 'full';
+
+/** Longest content attribute, in characters; longer text is cut with a marker. */
+export const MAX_CONTENT_CHARS = 4096;
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+const IBAN = /\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}\b/g;
+// 13–19 digits, optionally grouped by spaces or dashes.
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+const SSN = /\b\d{3}[- ]\d{2}[- ]\d{4}\b/g;
+// A phone number: optional +country, optional (area), then groups; 7–15 digits in all.
+const PHONE = /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}\b/g;
+// Seven or more digits spoken as words ("five five five, one two one two"), as STT often writes them.
+const SPOKEN_DIGITS =
+  /\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s,.-]+){6,}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b/gi;
+
+function digitsOf(s: string): string {
+  return s.replace(/\D/g, '');
+}
+
+/** Luhn checksum, as payment card numbers carry. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+/** ISO 13616 mod-97 check of an IBAN (spaces and dashes ignored). */
+export function ibanValid(text: string): boolean {
+  const s = text.replace(/[ -]/g, '').toUpperCase();
+  if (s.length < 15 || s.length > 34) return false;
+  const moved = s.slice(4) + s.slice(0, 4);
+  let rem = 0;
+  for (const ch of moved) {
+    const code = ch.charCodeAt(0);
+    const v = code >= 65 ? String(code - 55) : ch;
+    for (const d of v) rem = (rem * 10 + (d.charCodeAt(0) - 48)) % 97;
+  }
+  return rem === 1;
+}
+
+/** Masks personal data in `text` (see the module comment for what is masked). */
+export function redact(text: string): string {
+  return text
+    .replace(EMAIL, '[EMAIL]')
+    .replace(IBAN, (m) => (ibanValid(m) ? '[IBAN]' : m))
+    .replace(CARD, (m) => (luhnValid(digitsOf(m)) ? '[CARD]' : m))
+    .replace(SSN, '[SSN]')
+    .replace(PHONE, (m) => {
+      const n = digitsOf(m).length;
+      // Plain short numbers (amounts, years, counts) stay; grouped or long digit runs are phone-like.
+      const grouped = /[ .()+-]/.test(m);
+      return n >= 7 && n <= 15 && (grouped || n >= 10) ? '[PHONE]' : m;
+    })
+    .replace(SPOKEN_DIGITS, '[NUMBER]');
+}
+
+function cap(text: string): string {
+  return text.length > MAX_CONTENT_CHARS ? `${text.slice(0, MAX_CONTENT_CHARS)}…[truncated]` : text;
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Applies the content policy to a value (string or JSON-serializable): `undefined` when the
+ * policy hides it or there is nothing to show.
+ */
+export function applyContentPolicy(mode: ContentMode, value: unknown): string | undefined {
+  if (mode === 'none' || value === undefined || value === null) return undefined;
+  const text = cap(stringify(value));
+  return mode === 'full' ? text : redact(text);
+}

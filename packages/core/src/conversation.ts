@@ -1,0 +1,753 @@
+/**
+ * `Conversation`: a pure state machine from `VoiceEvent`s to `TurnRecord`s and a
+ * `ConversationRecord`. No I/O, no timers: the clock is an option, time comes from events.
+ *
+ * Real streams are messy, so events are routed rather than trusted to arrive in order:
+ * - an end (`llm.ended`, `tts.ended`, `tool.ended`, `agent.speech.ended`) goes to the turn that has
+ *   the matching open start, even if a newer turn has opened (a barge-in's `agent.speech.ended`);
+ * - other events go to the turn whose time range holds their `at`;
+ * - a closed turn stays open to late events for `lateGraceMs` of event time, then is finalized;
+ * - exact duplicates (same type, time and key) are dropped, invalid events are counted.
+ */
+import type { Diagnostic, DiagnosticHandler } from './diagnostics.js';
+import { type EventAttributes, parseVoiceEvent, type VoiceEvent, type VoiceEventOf } from './events.js';
+import type {
+  Bottleneck,
+  ConversationRecord,
+  EndReason,
+  EventStats,
+  LatencyComponent,
+  LlmCall,
+  Outcome,
+  SttResult,
+  ToolCall,
+  TtsCall,
+  TurnError,
+  TurnRecord,
+} from './records.js';
+import { BOTTLENECK_SHARE } from './thresholds.js';
+
+/** Options of a {@link Conversation}. */
+export interface ConversationOptions {
+  id: string;
+  /** `livekit`, `pipecat`, `vapi`, `retell`, `custom`… */
+  platform?: string;
+  /** Epoch ms; defaults to now. */
+  startedAt?: number;
+  traceId?: string | null;
+  attributes?: EventAttributes;
+  /** Injectable clock (epoch ms) for events without `at`. */
+  now?: () => number;
+  /** Share of a turn's latency at which a component is flagged as the bottleneck. */
+  bottleneckShare?: number;
+  /** How long (event time) a closed turn still accepts late events. Default 3000 ms. */
+  lateGraceMs?: number;
+  /** Turns kept in the final record; older ones are still delivered to `onTurn`. Default 1000. */
+  maxTurns?: number;
+  /** Skip validation for events already validated upstream. Default true (validate). */
+  validate?: boolean;
+  /** Each validated event, before it is applied. */
+  onEvent?: (event: VoiceEvent, at: number) => void;
+  onTurn?: (turn: TurnRecord) => void;
+  onDiagnostic?: DiagnosticHandler;
+}
+
+/** Options of {@link Conversation.end}. */
+export interface EndOptions {
+  outcome?: Outcome;
+  taskCompleted?: boolean | null;
+  /** Epoch ms; defaults to the later of now and the last event. */
+  endedAt?: number;
+  attributes?: EventAttributes;
+}
+
+interface TurnState {
+  index: number;
+  initiator: 'user' | 'agent';
+  startedAt: number;
+  closedAt: number | null;
+  lastAt: number;
+  userSpeechStartedAt: number | null;
+  userSpeechEndedAt: number | null;
+  agentSpeechStartedAt: number | null;
+  agentSpeechEndedAt: number | null;
+  stt: SttResult | null;
+  detection: { at: number; delayMs: number | null; attributes: EventAttributes } | null;
+  llm: LlmCall[];
+  tools: ToolCall[];
+  tts: TtsCall[];
+  interrupted: boolean;
+  errors: TurnError[];
+  attributes: EventAttributes;
+}
+
+const DEDUPE_WINDOW = 32;
+
+/** See the module comment. */
+export class Conversation {
+  readonly id: string;
+  readonly platform: string;
+  readonly startedAt: number;
+  readonly traceId: string | null;
+  private readonly now: () => number;
+  private readonly opts: ConversationOptions;
+  private readonly attributes: EventAttributes;
+  private current: TurnState | null = null;
+  private previous: TurnState | null = null;
+  private turnCount = 0;
+  private readonly turns: TurnRecord[] = [];
+  private readonly errors: TurnError[] = [];
+  private interruptions = 0;
+  private lastAt: number;
+  private readonly recent: string[] = [];
+  private record_: ConversationRecord | null = null;
+  private readonly counts: EventStats = { events: 0, invalid: 0, duplicates: 0, late: 0 };
+
+  constructor(options: ConversationOptions) {
+    this.opts = options;
+    this.id = options.id;
+    this.platform = options.platform ?? 'custom';
+    this.now = options.now ?? Date.now;
+    this.startedAt = options.startedAt ?? this.now();
+    this.traceId = options.traceId ?? null;
+    this.attributes = { ...options.attributes };
+    this.lastAt = this.startedAt;
+  }
+
+  /** Whether {@link end} was called. */
+  get ended(): boolean {
+    return this.record_ !== null;
+  }
+
+  /** Latest event time seen (epoch ms). */
+  get lastEventAt(): number {
+    return this.lastAt;
+  }
+
+  /** Counts of received, invalid, duplicate and late events. */
+  get stats(): Readonly<EventStats> {
+    return this.counts;
+  }
+
+  /** Adds attributes to the conversation (they appear on the `conversation` span). */
+  setAttributes(attributes: EventAttributes): void {
+    Object.assign(this.attributes, attributes);
+  }
+
+  /**
+   * Records one event. Never throws: an invalid event is counted and reported through
+   * `onDiagnostic`, and the rest of the call is unaffected.
+   */
+  record(input: VoiceEvent | unknown): void {
+    if (this.record_) {
+      this.diagnose({ code: 'after_end', message: 'event after the conversation ended', detail: input });
+      return;
+    }
+    let event: VoiceEvent;
+    if (this.opts.validate === false) {
+      event = input as VoiceEvent;
+    } else {
+      const parsed = parseVoiceEvent(input);
+      if (!parsed.ok) {
+        this.counts.invalid++;
+        this.diagnose({ code: 'invalid_event', message: `invalid event: ${parsed.error}`, detail: input });
+        return;
+      }
+      event = parsed.event;
+    }
+    this.counts.events++;
+    if (this.isDuplicate(event)) {
+      this.counts.duplicates++;
+      this.diagnose({ code: 'duplicate_event', message: `duplicate ${event.type}`, detail: event });
+      return;
+    }
+    const at = event.at ?? this.now();
+    if (at > this.lastAt) this.lastAt = at;
+    if (this.opts.onEvent) {
+      try {
+        this.opts.onEvent(event, at);
+      } catch (err) {
+        this.diagnose({ code: 'sink_error', message: `onEvent threw: ${String(err)}`, detail: err });
+      }
+    }
+    this.apply(event, at);
+    this.finalizeExpired();
+  }
+
+  /** Finalizes a closed turn whose late-event grace has passed by `now` (epoch ms). */
+  tick(now: number = this.now()): void {
+    if (this.previous && now - (this.previous.closedAt ?? now) >= this.grace()) this.finalizePrevious();
+  }
+
+  /** Ends the conversation: finalizes every turn and returns the record. Idempotent. */
+  end(options: EndOptions = {}, reason: EndReason = 'ended'): ConversationRecord {
+    if (this.record_) return this.record_;
+    const endedAt = Math.max(options.endedAt ?? Math.max(this.now(), this.lastAt), this.startedAt);
+    this.finalizePrevious();
+    if (this.current) {
+      this.close(this.current, Math.max(endedAt, this.current.lastAt));
+      this.finalize(this.current);
+      this.current = null;
+    }
+    if (options.attributes) Object.assign(this.attributes, options.attributes);
+    const fatal = [...this.errors, ...this.turns.flatMap((t) => t.errors)].some((e) => !e.recoverable);
+    this.record_ = {
+      id: this.id,
+      platform: this.platform,
+      traceId: this.traceId,
+      startedAt: this.startedAt,
+      endedAt,
+      durationMs: endedAt - this.startedAt,
+      outcome: options.outcome ?? (reason === 'ended' ? (fatal ? 'error' : 'completed') : 'abandoned'),
+      endReason: reason,
+      taskCompleted: options.taskCompleted ?? null,
+      turns: this.turns,
+      turnCount: this.turnCount,
+      interruptions: this.interruptions,
+      errors: this.errors,
+      attributes: this.attributes,
+      stats: { ...this.counts },
+    };
+    return this.record_;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private grace(): number {
+    return this.opts.lateGraceMs ?? 3000;
+  }
+
+  private diagnose(d: Omit<Diagnostic, 'conversationId'>): void {
+    try {
+      this.opts.onDiagnostic?.({ ...d, conversationId: this.id });
+    } catch {
+      // A user callback must not break the pipeline.
+    }
+  }
+
+  private isDuplicate(e: VoiceEvent): boolean {
+    if (e.at === undefined) return false;
+    const key = `${e.type}|${e.at}|${'callId' in e ? e.callId : ''}|${'transcript' in e ? e.transcript : ''}`;
+    if (this.recent.includes(key)) return true;
+    this.recent.push(key);
+    if (this.recent.length > DEDUPE_WINDOW) this.recent.shift();
+    return false;
+  }
+
+  private openTurn(at: number, initiator: 'user' | 'agent'): TurnState {
+    if (this.current) {
+      this.finalizePrevious();
+      this.close(this.current, at);
+      this.previous = this.current;
+    }
+    this.turnCount++;
+    this.current = {
+      index: this.turnCount,
+      initiator,
+      startedAt: at,
+      closedAt: null,
+      lastAt: at,
+      userSpeechStartedAt: null,
+      userSpeechEndedAt: null,
+      agentSpeechStartedAt: null,
+      agentSpeechEndedAt: null,
+      stt: null,
+      detection: null,
+      llm: [],
+      tools: [],
+      tts: [],
+      interrupted: false,
+      errors: [],
+      attributes: {},
+    };
+    return this.current;
+  }
+
+  private close(turn: TurnState, at: number): void {
+    turn.closedAt = at;
+  }
+
+  /** The turn a time-routed event belongs to, opening one when needed. */
+  private turnAt(at: number, initiator: 'user' | 'agent'): TurnState | null {
+    const cur = this.current;
+    if (!cur) return this.openTurn(at, initiator);
+    if (at < cur.startedAt) {
+      if (this.previous && at >= this.previous.startedAt) return this.previous;
+      // The first turn stretches back to an early event; older turns are already finalized.
+      if (this.previous || cur.index > 1) return null;
+      cur.startedAt = at;
+    }
+    return cur;
+  }
+
+  /** The newest turn (current, then previous) for which `match` holds. */
+  private findTurn(match: (t: TurnState) => boolean): TurnState | null {
+    if (this.current && match(this.current)) return this.current;
+    if (this.previous && match(this.previous)) return this.previous;
+    return null;
+  }
+
+  private late(e: VoiceEvent): void {
+    this.counts.late++;
+    this.diagnose({
+      code: 'late_event',
+      message: `${e.type} arrived after its turn was finalized`,
+      detail: e,
+    });
+  }
+
+  private apply(e: VoiceEvent, at: number): void {
+    switch (e.type) {
+      case 'user.speech.started': {
+        const cur = this.current;
+        if (cur && at < cur.startedAt) return this.late(e);
+        // Speech resumed before the agent answered: the same turn goes on (as Pipecat and LiveKit count turns).
+        if (cur && cur.initiator === 'user' && !agentResponded(cur)) {
+          cur.userSpeechEndedAt = null;
+          this.touch(cur, at, e.attributes);
+          return;
+        }
+        if (cur && cur.agentSpeechStartedAt !== null && cur.agentSpeechEndedAt === null) this.interrupt(cur);
+        const turn = this.openTurn(at, 'user');
+        turn.userSpeechStartedAt = at;
+        this.touch(turn, at, e.attributes);
+        return;
+      }
+      case 'user.speech.ended': {
+        const turn = this.turnAt(at, 'user');
+        if (!turn) return this.late(e);
+        turn.userSpeechEndedAt = Math.max(turn.userSpeechEndedAt ?? at, at);
+        this.touch(turn, at, e.attributes);
+        return;
+      }
+      case 'stt.partial':
+      case 'stt.final':
+        return this.stt(e, at);
+      case 'turn.end_detected': {
+        const turn = this.turnAt(at, 'user');
+        if (!turn) return this.late(e);
+        turn.detection = { at, delayMs: e.delayMs ?? null, attributes: { ...e.attributes } };
+        this.touch(turn, at);
+        return;
+      }
+      case 'llm.started': {
+        const turn = this.turnAt(at, 'agent');
+        if (!turn) return this.late(e);
+        turn.llm.push(newLlm(at, e));
+        this.touch(turn, at);
+        return;
+      }
+      case 'llm.first_token':
+      case 'llm.ended':
+        return this.llm(e, at);
+      case 'tool.started': {
+        const turn = this.turnAt(at, 'agent');
+        if (!turn) return this.late(e);
+        turn.tools.push({
+          ...component(at, e.attributes),
+          name: e.name,
+          callId: e.callId,
+          arguments: e.arguments,
+          result: undefined,
+        });
+        this.touch(turn, at);
+        return;
+      }
+      case 'tool.ended':
+        return this.toolEnded(e, at);
+      case 'tts.started': {
+        const turn = this.turnAt(at, 'agent');
+        if (!turn) return this.late(e);
+        turn.tts.push(newTts(at, e));
+        this.touch(turn, at);
+        return;
+      }
+      case 'tts.first_audio':
+      case 'tts.ended':
+        return this.tts(e, at);
+      case 'agent.speech.started': {
+        const turn = this.turnAt(at, 'agent');
+        if (!turn) return this.late(e);
+        // The first agent audio defines the turn's latency; a later segment (after a tool) does not.
+        turn.agentSpeechStartedAt = Math.min(turn.agentSpeechStartedAt ?? at, at);
+        if (turn.agentSpeechEndedAt !== null && turn.agentSpeechEndedAt < at) turn.agentSpeechEndedAt = null;
+        this.touch(turn, at, e.attributes);
+        return;
+      }
+      case 'agent.speech.ended': {
+        const turn =
+          this.findTurn((t) => t.agentSpeechStartedAt !== null && t.agentSpeechEndedAt === null) ??
+          this.turnAt(at, 'agent');
+        if (!turn) return this.late(e);
+        turn.agentSpeechEndedAt = at;
+        if (e.interrupted) this.interrupt(turn);
+        this.touch(turn, at, e.attributes);
+        return;
+      }
+      case 'user.interrupted': {
+        const turn = this.findTurn((t) => t.agentSpeechStartedAt !== null) ?? this.turnAt(at, 'user');
+        if (!turn) return this.late(e);
+        this.interrupt(turn);
+        this.touch(turn, at, e.attributes);
+        return;
+      }
+      case 'error': {
+        const err: TurnError = { layer: e.layer, message: e.message, recoverable: e.recoverable ?? true, at };
+        const turn = this.current ? this.turnAt(at, 'agent') : null;
+        if (turn) {
+          turn.errors.push(err);
+          this.touch(turn, at, e.attributes);
+        } else this.errors.push(err);
+        return;
+      }
+    }
+  }
+
+  private touch(turn: TurnState, at: number, attributes?: EventAttributes): void {
+    if (at > turn.lastAt) turn.lastAt = at;
+    if (attributes) Object.assign(turn.attributes, attributes);
+  }
+
+  private interrupt(turn: TurnState): void {
+    if (turn.interrupted) return;
+    turn.interrupted = true;
+    this.interruptions++;
+  }
+
+  private stt(e: VoiceEventOf<'stt.partial' | 'stt.final'>, at: number): void {
+    const turn = this.turnAt(at, 'user');
+    if (!turn) return this.late(e);
+    turn.stt ??= {
+      startedAt: null,
+      endedAt: at,
+      latencyMs: null,
+      transcript: '',
+      confidence: null,
+      provider: null,
+      model: null,
+      audioDurationMs: null,
+      finals: 0,
+      partials: 0,
+      attributes: {},
+    };
+    const s = turn.stt;
+    s.provider = e.provider ?? s.provider;
+    s.model = e.model ?? s.model;
+    if (e.attributes) Object.assign(s.attributes, e.attributes);
+    if (e.type === 'stt.partial') {
+      s.partials++;
+    } else {
+      s.finals++;
+      s.transcript = s.transcript ? `${s.transcript} ${e.transcript}` : e.transcript;
+      s.endedAt = Math.max(s.finals > 1 ? s.endedAt : at, at);
+      s.confidence = e.confidence ?? s.confidence;
+      s.audioDurationMs =
+        e.audioDurationMs === undefined ? s.audioDurationMs : (s.audioDurationMs ?? 0) + e.audioDurationMs;
+      if (e.latencyMs !== undefined) s.latencyMs = e.latencyMs;
+    }
+    this.touch(turn, at);
+  }
+
+  private llm(e: VoiceEventOf<'llm.first_token' | 'llm.ended'>, at: number): void {
+    const open = (c: LlmCall) => c.endedAt === null && (e.type === 'llm.ended' || c.firstTokenAt === null);
+    let turn = this.findTurn((t) => t.llm.some(open));
+    let call = turn?.llm.find(open);
+    if (!turn || !call) {
+      turn = this.turnAt(at, 'agent');
+      if (!turn) return this.late(e);
+      this.diagnose({ code: 'missing_start', message: `${e.type} without llm.started`, detail: e });
+      call = newLlm(null, e);
+      turn.llm.push(call);
+    }
+    call.provider = e.provider ?? call.provider;
+    call.model = e.model ?? call.model;
+    if (e.attributes) Object.assign(call.attributes, e.attributes);
+    if (e.type === 'llm.first_token') {
+      call.firstTokenAt = at;
+    } else {
+      call.endedAt = at;
+      call.inputTokens = e.inputTokens ?? call.inputTokens;
+      call.outputTokens = e.outputTokens ?? call.outputTokens;
+      call.output = e.output ?? call.output;
+      call.cancelled = e.cancelled ?? false;
+      if (e.error !== undefined) this.fail(turn, call, 'llm', e.error, at);
+    }
+    this.touch(turn, at);
+  }
+
+  private toolEnded(e: VoiceEventOf<'tool.ended'>, at: number): void {
+    const match = (c: ToolCall) => c.callId === e.callId && c.endedAt === null;
+    let turn = this.findTurn((t) => t.tools.some(match));
+    let call = turn?.tools.find(match);
+    if (!turn || !call) {
+      turn = this.turnAt(at, 'agent');
+      if (!turn) return this.late(e);
+      this.diagnose({
+        code: 'missing_start',
+        message: `tool.ended ${e.name} without tool.started`,
+        detail: e,
+      });
+      call = {
+        ...component(null, undefined),
+        name: e.name,
+        callId: e.callId,
+        arguments: undefined,
+        result: undefined,
+      };
+      turn.tools.push(call);
+    }
+    call.endedAt = at;
+    call.result = e.result;
+    call.cancelled = e.cancelled ?? false;
+    if (e.attributes) Object.assign(call.attributes, e.attributes);
+    if (e.error !== undefined) this.fail(turn, call, 'tool', e.error, at);
+    this.touch(turn, at);
+  }
+
+  private tts(e: VoiceEventOf<'tts.first_audio' | 'tts.ended'>, at: number): void {
+    const open = (c: TtsCall) => c.endedAt === null && (e.type === 'tts.ended' || c.firstAudioAt === null);
+    let turn = this.findTurn((t) => t.tts.some(open));
+    let call = turn?.tts.find(open);
+    if (!turn || !call) {
+      turn = this.turnAt(at, 'agent');
+      if (!turn) return this.late(e);
+      this.diagnose({ code: 'missing_start', message: `${e.type} without tts.started`, detail: e });
+      call = newTts(null, e);
+      turn.tts.push(call);
+    }
+    call.provider = e.provider ?? call.provider;
+    call.model = e.model ?? call.model;
+    call.voice = e.voice ?? call.voice;
+    call.characters = e.characters ?? call.characters;
+    if (e.attributes) Object.assign(call.attributes, e.attributes);
+    if (e.type === 'tts.first_audio') {
+      call.firstAudioAt = at;
+    } else {
+      call.endedAt = at;
+      call.cancelled = e.cancelled ?? false;
+      if (e.error !== undefined) this.fail(turn, call, 'tts', e.error, at);
+    }
+    this.touch(turn, at);
+  }
+
+  private fail(
+    turn: TurnState,
+    call: { error: string | null },
+    layer: 'llm' | 'tool' | 'tts',
+    error: string | true,
+    at: number,
+  ): void {
+    call.error = error === true ? `${layer} error` : error;
+    turn.errors.push({ layer, message: call.error, recoverable: true, at });
+  }
+
+  private finalizeExpired(): void {
+    if (this.previous && this.lastAt - (this.previous.closedAt ?? this.lastAt) >= this.grace()) {
+      this.finalizePrevious();
+    }
+  }
+
+  private finalizePrevious(): void {
+    if (!this.previous) return;
+    const p = this.previous;
+    this.previous = null;
+    this.finalize(p);
+  }
+
+  private finalize(t: TurnState): void {
+    const endedAt = Math.max(t.closedAt ?? t.lastAt, t.lastAt);
+    for (const c of [...t.llm, ...t.tools, ...t.tts]) {
+      if (c.endedAt === null) c.unfinished = true;
+      c.durationMs = c.startedAt !== null && c.endedAt !== null ? c.endedAt - c.startedAt : null;
+    }
+    for (const c of t.llm) c.ttftMs = diff(c.startedAt, c.firstTokenAt);
+    for (const c of t.tts) c.ttfbMs = diff(c.startedAt, c.firstAudioAt);
+
+    if (t.stt) {
+      const s = t.stt;
+      if (s.latencyMs === null && t.userSpeechEndedAt !== null && s.finals > 0) {
+        s.latencyMs = Math.max(0, s.endedAt - t.userSpeechEndedAt);
+      }
+      s.startedAt = s.latencyMs !== null ? s.endedAt - s.latencyMs : t.userSpeechStartedAt;
+    }
+
+    let e2e = diff(t.userSpeechEndedAt, t.agentSpeechStartedAt);
+    if (e2e !== null && e2e < 0) {
+      this.diagnose({
+        code: 'negative_latency',
+        message: `turn ${t.index}: agent audio ${-e2e} ms before the end of user speech`,
+      });
+      e2e = null;
+    }
+    const breakdown = e2e === null ? null : breakdownOf(t, e2e);
+    const record: TurnRecord = {
+      conversationId: this.id,
+      index: t.index,
+      initiator: t.initiator,
+      startedAt: t.startedAt,
+      endedAt,
+      userSpeechStartedAt: t.userSpeechStartedAt,
+      userSpeechEndedAt: t.userSpeechEndedAt,
+      agentSpeechStartedAt: t.agentSpeechStartedAt,
+      agentSpeechEndedAt: t.agentSpeechEndedAt,
+      e2eLatencyMs: e2e,
+      stt: t.stt,
+      turnDetection: t.detection && {
+        startedAt: t.detection.delayMs !== null ? t.detection.at - t.detection.delayMs : t.userSpeechEndedAt,
+        endedAt: t.detection.at,
+        delayMs:
+          t.detection.delayMs ??
+          (t.userSpeechEndedAt !== null ? Math.max(0, t.detection.at - t.userSpeechEndedAt) : null),
+        attributes: t.detection.attributes,
+      },
+      llm: t.llm,
+      tools: t.tools,
+      tts: t.tts,
+      interrupted: t.interrupted,
+      errors: t.errors,
+      breakdown,
+      bottleneck:
+        breakdown && e2e ? bottleneckOf(breakdown, e2e, this.opts.bottleneckShare ?? BOTTLENECK_SHARE) : null,
+      attributes: t.attributes,
+    };
+    if (this.turns.length < (this.opts.maxTurns ?? 1000)) this.turns.push(record);
+    try {
+      this.opts.onTurn?.(record);
+    } catch (err) {
+      this.diagnose({ code: 'sink_error', message: `onTurn threw: ${String(err)}`, detail: err });
+    }
+  }
+}
+
+/** Replays an array of events through a new {@link Conversation} and returns its record. */
+export function replayConversation(
+  events: readonly unknown[],
+  options: Omit<ConversationOptions, 'onTurn'> & { end?: EndOptions },
+): ConversationRecord {
+  const c = new Conversation(options);
+  for (const e of events) c.record(e);
+  // A replay ends at its last event, not at the wall clock.
+  return c.end({ endedAt: c.lastEventAt, ...options.end });
+}
+
+/** Whether the agent has answered in this turn (audio started or synthesized). */
+function agentResponded(t: TurnState): boolean {
+  return t.agentSpeechStartedAt !== null || t.tts.some((c) => c.firstAudioAt !== null || c.endedAt !== null);
+}
+
+function diff(from: number | null, to: number | null): number | null {
+  return from === null || to === null ? null : to - from;
+}
+
+function component(at: number | null, attributes: EventAttributes | undefined) {
+  return {
+    startedAt: at,
+    endedAt: null,
+    durationMs: null,
+    error: null,
+    cancelled: false,
+    unfinished: false,
+    attributes: { ...attributes },
+  };
+}
+
+function newLlm(
+  at: number | null,
+  e: VoiceEventOf<'llm.started' | 'llm.first_token' | 'llm.ended'>,
+): LlmCall {
+  return {
+    ...component(at, e.attributes),
+    firstTokenAt: null,
+    ttftMs: null,
+    provider: e.provider ?? null,
+    model: e.model ?? null,
+    inputTokens: null,
+    outputTokens: null,
+    input: e.type === 'llm.started' ? (e.input ?? null) : null,
+    output: null,
+  };
+}
+
+function newTts(
+  at: number | null,
+  e: VoiceEventOf<'tts.started' | 'tts.first_audio' | 'tts.ended'>,
+): TtsCall {
+  return {
+    ...component(at, e.attributes),
+    firstAudioAt: null,
+    ttfbMs: null,
+    provider: e.provider ?? null,
+    model: e.model ?? null,
+    voice: e.voice ?? null,
+    characters: e.characters ?? null,
+    text: e.type === 'tts.started' ? (e.text ?? null) : null,
+  };
+}
+
+const COMPONENTS = ['stt', 'turn_detection', 'llm', 'tool', 'tts'] as const;
+
+/**
+ * Splits a turn's latency (end of user speech → first agent audio) along its critical path. Each
+ * component is an interval: STT (its latency before the final transcript), end-of-turn detection
+ * (its delay), every LLM call before the first audio (the last one up to its first token, earlier
+ * ones whole: a tool round-trip), tools, and the first TTS up to its first audio. Every instant of
+ * the wait goes to the interval covering it that ends last (the one holding the turn up: STT that
+ * finishes under endpointing costs nothing); instants no interval covers are `other` (network,
+ * transport, queueing). The parts add up to the latency exactly.
+ */
+function breakdownOf(t: TurnState, e2e: number): Record<LatencyComponent, number> {
+  const lo = t.userSpeechEndedAt!;
+  const hi = t.agentSpeechStartedAt!;
+  const spans: { c: LatencyComponent; from: number; to: number }[] = [];
+  const add = (c: LatencyComponent, from: number | null, to: number | null) => {
+    if (from === null || to === null) return;
+    const a = Math.max(from, lo);
+    const b = Math.min(to, hi);
+    if (b > a) spans.push({ c, from: a, to: b });
+  };
+  if (t.stt?.latencyMs != null) add('stt', t.stt.endedAt - t.stt.latencyMs, t.stt.endedAt);
+  if (t.detection)
+    add('turn_detection', t.detection.at - (t.detection.delayMs ?? t.detection.at - lo), t.detection.at);
+  const llmBefore = t.llm.filter((c) => c.startedAt !== null && c.startedAt < hi);
+  llmBefore.forEach((c, i) => {
+    const last = i === llmBefore.length - 1;
+    add('llm', c.startedAt, last ? (c.firstTokenAt ?? c.endedAt ?? hi) : (c.endedAt ?? hi));
+  });
+  for (const c of t.tools) add('tool', c.startedAt, c.endedAt ?? hi);
+  const firstTts = t.tts.find((c) => c.startedAt !== null && c.startedAt < hi);
+  if (firstTts) add('tts', firstTts.startedAt, firstTts.firstAudioAt ?? hi);
+
+  const parts: Record<LatencyComponent, number> = {
+    stt: 0,
+    turn_detection: 0,
+    llm: 0,
+    tool: 0,
+    tts: 0,
+    other: 0,
+  };
+  const cuts = [...new Set([lo, hi, ...spans.flatMap((x) => [x.from, x.to])])].sort((a, b) => a - b);
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const a = cuts[i]!;
+    const b = cuts[i + 1]!;
+    let holder: (typeof spans)[number] | undefined;
+    for (const x of spans) {
+      if (x.from <= a && x.to >= b && (!holder || x.to > holder.to)) holder = x;
+    }
+    parts[holder ? holder.c : 'other'] += b - a;
+  }
+  // Guard against rounding: the parts must add up to the latency.
+  const sum = COMPONENTS.reduce((acc, k) => acc + parts[k], 0);
+  parts.other = Math.max(0, e2e - sum);
+  return parts;
+}
+
+function bottleneckOf(
+  parts: Record<LatencyComponent, number>,
+  e2e: number,
+  threshold: number,
+): Bottleneck | null {
+  let best: LatencyComponent = 'other';
+  for (const k of Object.keys(parts) as LatencyComponent[]) if (parts[k] > parts[best]) best = k;
+  const share = parts[best] / e2e;
+  return share >= threshold ? { component: best, share } : null;
+}

@@ -1,0 +1,43 @@
+/**
+ * Diagnostics: how voxtrace reports what went wrong without throwing into the host agent.
+ * Every diagnostic is counted by code and handed to the user's `onDiagnostic` callback.
+ */
+
+/** Why something was counted. */
+export type DiagnosticCode =
+  /** An event failed validation and was dropped. */
+  | 'invalid_event'
+  /** The same event arrived twice; the copy was dropped. */
+  | 'duplicate_event'
+  /** An event arrived after its turn was finalized; dropped. */
+  | 'late_event'
+  /** An end without its start (e.g. `llm.ended` without `llm.started`); kept with an unknown start. */
+  | 'missing_start'
+  /** Agent audio before the end of user speech: the turn's latency is left unknown. */
+  | 'negative_latency'
+  /** An event for a conversation that already ended; dropped. */
+  | 'after_end'
+  /** The open-conversation cap was reached; the least recently active one was closed. */
+  | 'conversation_evicted'
+  /** A sink (trace, metrics, monitor, user sink) threw; the others still ran. */
+  | 'sink_error'
+  /** A user callback (`onDiagnostic`, an `on()` listener) threw. */
+  | 'callback_error'
+  /** The span exporter failed to deliver a batch. */
+  | 'export_failed'
+  /** Shutdown or flush did not finish in time. */
+  | 'flush_timeout'
+  /** An adapter-specific problem (bad webhook payload, unknown message). */
+  | 'adapter_error';
+
+/** A diagnostic: a code, a human-readable message and, where known, the conversation. */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  message: string;
+  conversationId?: string;
+  /** The offending input or error, for debugging. Not sent anywhere. */
+  detail?: unknown;
+}
+
+/** Receives diagnostics. Must not throw; if it does, the error is swallowed. */
+export type DiagnosticHandler = (diagnostic: Diagnostic) => void;

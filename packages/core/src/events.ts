@@ -1,0 +1,147 @@
+/**
+ * `VoiceEvent`: the one input of the pipeline. Adapters translate a platform's events into these;
+ * everything after them (turns, spans, metrics, severity) is shared.
+ */
+import { z } from 'zod';
+
+/** Epoch milliseconds. */
+const epochMs = z.number().finite().nonnegative();
+const nonNegative = z.number().finite().nonnegative();
+const count = z.number().int().nonnegative();
+
+/** Extra attributes an adapter attaches to the span the event belongs to (platform figures, ids). */
+export const attributesSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+/** Span attributes an event may carry. */
+export type EventAttributes = z.infer<typeof attributesSchema>;
+
+/** Pipeline layers an error can belong to. */
+export const layerSchema = z.enum(['telephony', 'stt', 'llm', 'tool', 'tts', 'dialog']);
+/** A layer of the voice pipeline. */
+export type ErrorLayer = z.infer<typeof layerSchema>;
+
+const base = {
+  /** When it happened, epoch ms. Defaults to the clock's now when recorded. */
+  at: epochMs.optional(),
+  /** Attributes for the span this event belongs to. */
+  attributes: attributesSchema.optional(),
+};
+
+const provider = {
+  provider: z.string().max(200).optional(),
+  model: z.string().max(200).optional(),
+};
+
+/** A component failure: a message string, or `true` when the platform gives no message. */
+const componentError = z.union([z.string(), z.literal(true)]).optional();
+
+const bare = <T extends string>(type: T) => z.object({ type: z.literal(type), ...base });
+
+const stt = <T extends string>(type: T) =>
+  z.object({
+    type: z.literal(type),
+    ...base,
+    ...provider,
+    transcript: z.string(),
+    confidence: z.number().finite().min(0).max(1).optional(),
+    /** Time from end of speech to this transcript, as the STT provider or framework measured it. */
+    latencyMs: nonNegative.optional(),
+    audioDurationMs: nonNegative.optional(),
+  });
+
+const tts = {
+  ...base,
+  ...provider,
+  voice: z.string().max(200).optional(),
+  characters: count.optional(),
+};
+
+/** Zod schema of every voice event, discriminated on `type`. */
+export const voiceEventSchema = z.discriminatedUnion('type', [
+  bare('user.speech.started'),
+  bare('user.speech.ended'),
+  stt('stt.partial'),
+  stt('stt.final'),
+  z.object({
+    type: z.literal('turn.end_detected'),
+    ...base,
+    /** End-of-utterance / endpointing delay, from end of user speech to the decision. */
+    delayMs: nonNegative.optional(),
+  }),
+  z.object({
+    type: z.literal('llm.started'),
+    ...base,
+    ...provider,
+    /** Prompt or last user message; shown on spans only as the content policy allows. */
+    input: z.string().optional(),
+  }),
+  z.object({ type: z.literal('llm.first_token'), ...base, ...provider }),
+  z.object({
+    type: z.literal('llm.ended'),
+    ...base,
+    ...provider,
+    inputTokens: count.optional(),
+    outputTokens: count.optional(),
+    /** Generated text; shown on spans only as the content policy allows. */
+    output: z.string().optional(),
+    error: componentError,
+    cancelled: z.boolean().optional(),
+  }),
+  z.object({
+    type: z.literal('tool.started'),
+    ...base,
+    name: z.string().min(1).max(200),
+    callId: z.string().min(1).max(200),
+    arguments: z.unknown().optional(),
+  }),
+  z.object({
+    type: z.literal('tool.ended'),
+    ...base,
+    name: z.string().min(1).max(200),
+    callId: z.string().min(1).max(200),
+    result: z.unknown().optional(),
+    error: componentError,
+    cancelled: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('tts.started'), ...tts, text: z.string().optional() }),
+  z.object({ type: z.literal('tts.first_audio'), ...tts }),
+  z.object({
+    type: z.literal('tts.ended'),
+    ...tts,
+    error: componentError,
+    cancelled: z.boolean().optional(),
+  }),
+  bare('agent.speech.started'),
+  z.object({ type: z.literal('agent.speech.ended'), ...base, interrupted: z.boolean().optional() }),
+  bare('user.interrupted'),
+  z.object({
+    type: z.literal('error'),
+    ...base,
+    layer: layerSchema,
+    message: z.string().max(10_000),
+    /** `false` means the call cannot go on. Defaults to `true`. */
+    recoverable: z.boolean().optional(),
+  }),
+]);
+
+/** A voice event (see {@link voiceEventSchema}). */
+export type VoiceEvent = z.infer<typeof voiceEventSchema>;
+/** The `type` strings of {@link VoiceEvent}. */
+export type VoiceEventType = VoiceEvent['type'];
+/** A voice event of one type. */
+export type VoiceEventOf<T extends VoiceEventType> = Extract<VoiceEvent, { type: T }>;
+
+/** Every `type` string, in the order of the design's table. */
+export const VOICE_EVENT_TYPES = voiceEventSchema.options.map((o) => o.shape.type.value) as VoiceEventType[];
+
+/** Result of {@link parseVoiceEvent}. */
+export type ParsedEvent = { ok: true; event: VoiceEvent } | { ok: false; error: string };
+
+/** Validates an unknown value as a {@link VoiceEvent}; never throws. */
+export function parseVoiceEvent(input: unknown): ParsedEvent {
+  const r = voiceEventSchema.safeParse(input);
+  if (r.success) return { ok: true, event: r.data };
+  return {
+    ok: false,
+    error: r.error.issues.map((i) => `${i.path.map(String).join('.') || 'event'}: ${i.message}`).join('; '),
+  };
+}

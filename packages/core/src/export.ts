@@ -1,0 +1,141 @@
+/**
+ * Span export: voxtrace's own tracer provider with OTLP/HTTP through a `BatchSpanProcessor`, or the
+ * user's provider. Export outcomes are counted; failures become diagnostics, never exceptions.
+ */
+import type { TracerProvider } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type BufferConfig,
+  type ReadableSpan,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import type { DiagnosticHandler } from './diagnostics.js';
+import { DerivedIdGenerator } from './ids.js';
+
+/** Where spans go over OTLP/HTTP (JSON). Unset fields come from the `OTEL_EXPORTER_OTLP_*` variables. */
+export interface OtlpOptions {
+  /** Full traces URL, e.g. `http://localhost:4318/v1/traces`. */
+  url?: string;
+  headers?: Record<string, string>;
+  /** Per-request timeout. Default 10 000 ms (the exporter's). */
+  timeoutMillis?: number;
+}
+
+/** Export counters. */
+export interface ExportStats {
+  /** Spans delivered to the exporter's destination. */
+  exportedSpans: number;
+  /** Spans in batches the exporter failed to deliver (after its own retries). */
+  failedSpans: number;
+  /** Batches that failed. */
+  failedBatches: number;
+}
+
+/** Counts what an exporter delivered and reports failures. */
+export class CountingExporter implements SpanExporter {
+  readonly stats: ExportStats = { exportedSpans: 0, failedSpans: 0, failedBatches: 0 };
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly onFailure: DiagnosticHandler,
+  ) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    const finish = (result: ExportResult) => {
+      if (result.code === ExportResultCode.SUCCESS) this.stats.exportedSpans += spans.length;
+      else {
+        this.stats.failedSpans += spans.length;
+        this.stats.failedBatches++;
+        this.onFailure({
+          code: 'export_failed',
+          message: `span export failed (${spans.length} spans): ${result.error?.message ?? 'unknown error'}`,
+          detail: result.error,
+        });
+      }
+      done(result);
+    };
+    try {
+      this.inner.export(spans, finish);
+    } catch (error) {
+      finish({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/** What {@link createTracing} returns. */
+export interface Tracing {
+  provider: TracerProvider;
+  /** Set when voxtrace owns the provider: derived trace ids are exact roots. */
+  idGenerator?: DerivedIdGenerator;
+  stats: ExportStats;
+  forceFlush(): Promise<void>;
+  /** Shuts down what voxtrace owns; a shared provider is only flushed. */
+  shutdown(): Promise<void>;
+}
+
+/** Options of {@link createTracing}. */
+export interface TracingOptions {
+  serviceName: string;
+  otlp?: OtlpOptions | false;
+  tracerProvider?: TracerProvider;
+  /** Extra exporters or processors (e.g. an `InMemorySpanExporter` in tests, a console exporter). */
+  spanProcessors?: SpanProcessor[];
+  batch?: BufferConfig;
+  onDiagnostic: DiagnosticHandler;
+}
+
+/** True when the environment names an OTLP traces endpoint. */
+export function otlpConfiguredByEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT);
+}
+
+/**
+ * Sets up span export. With `tracerProvider`, spans go to that provider (shared with LiveKit, say).
+ * Otherwise voxtrace owns a provider: OTLP/HTTP when `otlp` is given or the environment names an
+ * endpoint, plus any `spanProcessors`.
+ */
+export function createTracing(options: TracingOptions): Tracing {
+  const noExport: ExportStats = { exportedSpans: 0, failedSpans: 0, failedBatches: 0 };
+  if (options.tracerProvider) {
+    const provider = options.tracerProvider as TracerProvider & { forceFlush?: () => Promise<void> };
+    const flush = () => provider.forceFlush?.() ?? Promise.resolve();
+    return { provider, stats: noExport, forceFlush: flush, shutdown: flush };
+  }
+  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  const useOtlp = options.otlp !== false && (options.otlp !== undefined || otlpConfiguredByEnv());
+  let exporter: CountingExporter | undefined;
+  if (useOtlp) {
+    const otlp = options.otlp || {};
+    exporter = new CountingExporter(
+      new OTLPTraceExporter({ url: otlp.url, headers: otlp.headers, timeoutMillis: otlp.timeoutMillis }),
+      options.onDiagnostic,
+    );
+    processors.push(new BatchSpanProcessor(exporter, options.batch));
+  }
+  const idGenerator = new DerivedIdGenerator();
+  const provider = new BasicTracerProvider({
+    resource: defaultResource().merge(resourceFromAttributes({ 'service.name': options.serviceName })),
+    idGenerator,
+    spanProcessors: processors,
+  });
+  return {
+    provider,
+    idGenerator,
+    stats: exporter?.stats ?? noExport,
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * `@voxtrace/core`: conversation-scoped OpenTelemetry traces, per-turn latency and incident
+ * severity for voice agents. Start with {@link createVoxtrace}.
+ *
+ * @packageDocumentation
+ */
+export { ATTR, SPAN } from './attributes.js';
+export {
+  applyContentPolicy,
+  type ContentMode,
+  ibanValid,
+  luhnValid,
+  MAX_CONTENT_CHARS,
+  redact,
+} from './content.js';
+export {
+  Conversation,
+  type ConversationOptions,
+  type EndOptions,
+  replayConversation,
+} from './conversation.js';
+export type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
+export {
+  attributesSchema,
+  type ErrorLayer,
+  type EventAttributes,
+  layerSchema,
+  type ParsedEvent,
+  parseVoiceEvent,
+  VOICE_EVENT_TYPES,
+  type VoiceEvent,
+  type VoiceEventOf,
+  type VoiceEventType,
+  voiceEventSchema,
+} from './events.js';
+export { CountingExporter, type ExportStats, type OtlpOptions, otlpConfiguredByEnv } from './export.js';
+export { DerivedIdGenerator, traceIdForConversation } from './ids.js';
+export {
+  type Bottleneck,
+  type ComponentCall,
+  type ConversationRecord,
+  type EndReason,
+  type EventStats,
+  type LatencyComponent,
+  type LlmCall,
+  type Outcome,
+  outcomeSchema,
+  type SttResult,
+  type ToolCall,
+  type TtsCall,
+  type TurnDetection,
+  type TurnError,
+  type TurnRecord,
+} from './records.js';
+export type { ConversationInfo, ConversationSink, VoxtraceSink } from './sink.js';
+export { resolveThresholds, ThresholdError, type ThresholdOverrides, type Thresholds } from './thresholds.js';
+export {
+  type ConversationHandle,
+  createVoxtrace,
+  type StartConversationOptions,
+  type Voxtrace,
+  type VoxtraceEvents,
+  type VoxtraceOptions,
+  type VoxtraceStats,
+} from './voxtrace.js';

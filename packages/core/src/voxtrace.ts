@@ -1,0 +1,414 @@
+/**
+ * `createVoxtrace(options)`: the one object an agent holds. It starts conversations, routes their
+ * records to the sinks (trace, and whatever else is configured), ends abandoned calls after an idle
+ * timeout, and flushes on shutdown. Nothing here throws into the host agent.
+ */
+import type { TracerProvider } from '@opentelemetry/api';
+import type { BufferConfig, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ContentMode } from './content.js';
+import { Conversation, type EndOptions } from './conversation.js';
+import type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
+import type { EventAttributes, VoiceEvent } from './events.js';
+import { createTracing, type ExportStats, type OtlpOptions } from './export.js';
+import { randomTraceId, traceIdForConversation } from './ids.js';
+import type { ConversationRecord, EndReason, TurnRecord } from './records.js';
+import type { ConversationSink, VoxtraceSink } from './sink.js';
+import { resolveThresholds, type ThresholdOverrides, type Thresholds } from './thresholds.js';
+import { TraceSink } from './trace.js';
+
+/** Options of {@link createVoxtrace}. */
+export interface VoxtraceOptions {
+  /** `service.name` of voxtrace's spans. Default: `OTEL_SERVICE_NAME`, else `voice-agent`. */
+  serviceName?: string;
+  /**
+   * OTLP/HTTP export. Default: on when `OTEL_EXPORTER_OTLP_ENDPOINT` or
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set (with the other `OTEL_EXPORTER_OTLP_*` variables),
+   * else off. `false` turns it off. Ignored when `tracerProvider` is given.
+   */
+  otlp?: OtlpOptions | false;
+  /** Put spans into this provider instead of voxtrace's own (e.g. the one LiveKit's telemetry uses). */
+  tracerProvider?: TracerProvider;
+  /** More span processors on voxtrace's own provider (an in-memory exporter in tests, a console exporter). */
+  spanProcessors?: SpanProcessor[];
+  /** `BatchSpanProcessor` settings of the OTLP export (queue size, batch size, delay). */
+  batch?: BufferConfig;
+  /** Overrides merged over the seed thresholds and validated; throws `ThresholdError` when inconsistent. */
+  thresholds?: ThresholdOverrides;
+  /** Transcripts, LLM text and tool arguments on spans: `redacted` (default), `none` or `full`. */
+  content?: ContentMode;
+  /**
+   * Derive each trace id from the conversation id (default true), so processes that see the same call
+   * join one trace. `false` gives random trace ids.
+   */
+  deriveTraceId?: boolean;
+  /** Clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** A conversation with no event for this long ends with outcome `abandoned`. Default 10 minutes. */
+  idleTimeoutMs?: number;
+  /** How long a closed turn waits for late events (event time). Default 3000 ms. */
+  lateGraceMs?: number;
+  /** Open conversations kept at most; beyond it the least recently active is ended. Default 10 000. */
+  maxConversations?: number;
+  /** Longest `shutdown()` / `forceFlush()` wait. Default 5000 ms. */
+  flushTimeoutMs?: number;
+  /** More consumers of conversations. */
+  sinks?: VoxtraceSink[];
+  /** Called for every diagnostic (invalid event, export failure…). Must not throw. */
+  onDiagnostic?: DiagnosticHandler;
+}
+
+/** Options of {@link Voxtrace.startConversation}. */
+export interface StartConversationOptions {
+  /** Default: a new `conv-{uuid}`. */
+  id?: string;
+  /** `livekit`, `pipecat`, `vapi`, `retell`, `custom`… Default `custom`. */
+  platform?: string;
+  /** Epoch ms. Default now. */
+  startedAt?: number;
+  /** On the `conversation` span. */
+  attributes?: EventAttributes;
+}
+
+/** A live conversation. Every method is safe to call from an agent's event handler. */
+export interface ConversationHandle {
+  readonly id: string;
+  readonly platform: string;
+  readonly traceId: string;
+  readonly startedAt: number;
+  readonly ended: boolean;
+  /** Records one event. Never throws; an invalid event becomes a diagnostic. */
+  record(event: VoiceEvent): void;
+  /** Adds attributes to the `conversation` span. */
+  setAttributes(attributes: EventAttributes): void;
+  /** Ends the conversation (idempotent) and returns its record. */
+  end(options?: EndOptions): ConversationRecord;
+}
+
+/** Events of {@link Voxtrace.on}. */
+export interface VoxtraceEvents {
+  turn: TurnRecord;
+  conversation: ConversationRecord;
+  diagnostic: Diagnostic;
+}
+
+/** Counters of {@link Voxtrace.stats}. */
+export interface VoxtraceStats extends ExportStats {
+  openConversations: number;
+  conversations: number;
+  turns: number;
+  diagnostics: Partial<Record<DiagnosticCode, number>>;
+}
+
+/** The handle {@link createVoxtrace} returns. */
+export interface Voxtrace {
+  /** The thresholds in force (seed defaults merged with the overrides). */
+  readonly thresholds: Thresholds;
+  /** The provider voxtrace's spans go to. */
+  readonly tracerProvider: TracerProvider;
+  /** Starts (or, for an id already open, returns) a conversation. */
+  startConversation(options?: StartConversationOptions): ConversationHandle;
+  /** The open conversation with this id. */
+  getConversation(id: string): ConversationHandle | undefined;
+  /** Subscribes to finished turns, finished conversations or diagnostics; returns the unsubscribe. */
+  on<K extends keyof VoxtraceEvents>(event: K, listener: (value: VoxtraceEvents[K]) => void): () => void;
+  /** Adds a sink for conversations started from now on; returns the remover. */
+  addSink(sink: VoxtraceSink): () => void;
+  stats(): VoxtraceStats;
+  /** Runs the housekeeping the background timer runs (idle timeouts, late-event grace) at the clock's now. */
+  tick(): void;
+  /** Flushes spans and sinks. Never rejects. */
+  forceFlush(): Promise<void>;
+  /** Ends open conversations, flushes and releases everything. Never rejects, even with the collector down. */
+  shutdown(): Promise<void>;
+}
+
+const uuid = () => globalThis.crypto.randomUUID();
+
+/** Creates a voxtrace instance. See {@link VoxtraceOptions}. */
+export function createVoxtrace(options: VoxtraceOptions = {}): Voxtrace {
+  return new Hub(options);
+}
+
+class Hub implements Voxtrace {
+  readonly thresholds: Thresholds;
+  readonly tracerProvider: TracerProvider;
+  private readonly now: () => number;
+  private readonly tracing;
+  private readonly traceSink: TraceSink;
+  private readonly sinks: VoxtraceSink[];
+  private readonly open = new Map<string, Live>();
+  private readonly listeners: { [K in keyof VoxtraceEvents]: Set<(v: VoxtraceEvents[K]) => void> } = {
+    turn: new Set(),
+    conversation: new Set(),
+    diagnostic: new Set(),
+  };
+  private readonly counters = { conversations: 0, turns: 0 };
+  private readonly diagnosticCounts: Partial<Record<DiagnosticCode, number>> = {};
+  private readonly timer: NodeJS.Timeout;
+  private shuttingDown: Promise<void> | null = null;
+
+  constructor(private readonly opts: VoxtraceOptions) {
+    this.thresholds = resolveThresholds(opts.thresholds);
+    this.now = opts.now ?? Date.now;
+    this.tracing = createTracing({
+      serviceName: opts.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'voice-agent',
+      otlp: opts.otlp,
+      tracerProvider: opts.tracerProvider,
+      spanProcessors: opts.spanProcessors,
+      batch: opts.batch,
+      onDiagnostic: (d) => this.diagnose(d),
+    });
+    this.tracerProvider = this.tracing.provider;
+    this.traceSink = new TraceSink({
+      tracer: this.tracing.provider.getTracer('@voxtrace/core'),
+      content: opts.content ?? 'redacted',
+      idGenerator: this.tracing.idGenerator,
+    });
+    this.sinks = [...(opts.sinks ?? [])];
+    const idle = opts.idleTimeoutMs ?? 600_000;
+    this.timer = setInterval(() => this.tick(), Math.min(Math.max(idle / 10, 1000), 30_000));
+    this.timer.unref();
+  }
+
+  startConversation(options: StartConversationOptions = {}): ConversationHandle {
+    const id = options.id ?? `conv-${uuid()}`;
+    const existing = this.open.get(id);
+    if (existing) return existing;
+    if (this.open.size >= (this.opts.maxConversations ?? 10_000)) this.evictOne();
+    const platform = options.platform ?? 'custom';
+    const startedAt = options.startedAt ?? this.now();
+    const attributes = { ...options.attributes };
+    const wantedTraceId = this.opts.deriveTraceId === false ? randomTraceId() : traceIdForConversation(id);
+    const info = { id, platform, startedAt, traceId: wantedTraceId, attributes };
+    const trace = this.traceSink.startConversation(info);
+    const receivers: ConversationSink[] = [trace];
+    for (const sink of this.sinks) {
+      try {
+        const r = sink.startConversation({ ...info, traceId: trace.traceId });
+        if (r) receivers.push(r);
+      } catch (err) {
+        this.diagnose({
+          code: 'sink_error',
+          message: `sink threw on start: ${String(err)}`,
+          conversationId: id,
+        });
+      }
+    }
+    const live = new Live(this, receivers, {
+      id,
+      platform,
+      startedAt,
+      traceId: trace.traceId,
+      attributes,
+      now: this.now,
+      bottleneckShare: this.thresholds.bottleneckShare,
+      lateGraceMs: this.opts.lateGraceMs,
+    });
+    this.open.set(id, live);
+    this.counters.conversations++;
+    return live;
+  }
+
+  getConversation(id: string): ConversationHandle | undefined {
+    return this.open.get(id);
+  }
+
+  on<K extends keyof VoxtraceEvents>(event: K, listener: (value: VoxtraceEvents[K]) => void): () => void {
+    const set = this.listeners[event] as Set<(v: VoxtraceEvents[K]) => void>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  addSink(sink: VoxtraceSink): () => void {
+    this.sinks.push(sink);
+    return () => {
+      const i = this.sinks.indexOf(sink);
+      if (i >= 0) this.sinks.splice(i, 1);
+    };
+  }
+
+  stats(): VoxtraceStats {
+    return {
+      ...this.tracing.stats,
+      openConversations: this.open.size,
+      conversations: this.counters.conversations,
+      turns: this.counters.turns,
+      diagnostics: { ...this.diagnosticCounts },
+    };
+  }
+
+  tick(): void {
+    const now = this.now();
+    const idle = this.opts.idleTimeoutMs ?? 600_000;
+    for (const live of [...this.open.values()]) {
+      if (now - live.lastActivity >= idle) live.finish({ outcome: 'abandoned' }, 'idle_timeout');
+      else live.tick(now);
+    }
+  }
+
+  forceFlush(): Promise<void> {
+    return this.bounded('flush', async () => {
+      await Promise.allSettled([this.tracing.forceFlush(), ...this.sinks.map((s) => s.forceFlush?.())]);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      clearInterval(this.timer);
+      for (const live of [...this.open.values()]) live.finish({ outcome: 'abandoned' }, 'shutdown');
+      await this.bounded('shutdown', async () => {
+        await Promise.allSettled(this.sinks.map((s) => s.shutdown?.()));
+        await this.tracing.shutdown();
+      });
+    })();
+    return this.shuttingDown;
+  }
+
+  // -- internal, used by Live ----------------------------------------------------------------
+
+  diagnose(d: Diagnostic): void {
+    this.diagnosticCounts[d.code] = (this.diagnosticCounts[d.code] ?? 0) + 1;
+    if (this.opts.onDiagnostic) this.call(this.opts.onDiagnostic, d);
+    for (const l of this.listeners.diagnostic) this.call(l, d);
+  }
+
+  emitTurn(turn: TurnRecord): void {
+    this.counters.turns++;
+    for (const l of this.listeners.turn) this.call(l, turn);
+  }
+
+  ended(live: Live, record: ConversationRecord): void {
+    this.open.delete(live.id);
+    for (const l of this.listeners.conversation) this.call(l, record);
+  }
+
+  /** Calls a user callback; an error is counted, never rethrown (and never re-reported, to avoid loops). */
+  private call<T>(fn: (v: T) => void, value: T): void {
+    try {
+      fn(value);
+    } catch {
+      this.diagnosticCounts.callback_error = (this.diagnosticCounts.callback_error ?? 0) + 1;
+    }
+  }
+
+  private evictOne(): void {
+    let oldest: Live | undefined;
+    for (const live of this.open.values())
+      if (!oldest || live.lastActivity < oldest.lastActivity) oldest = live;
+    if (!oldest) return;
+    this.diagnose({
+      code: 'conversation_evicted',
+      message: `open-conversation cap reached; ended the least recently active (${oldest.id})`,
+      conversationId: oldest.id,
+    });
+    oldest.finish({ outcome: 'abandoned' }, 'evicted');
+  }
+
+  /** Runs `fn`, giving up after `flushTimeoutMs`; never rejects. */
+  private async bounded(what: string, fn: () => Promise<void>): Promise<void> {
+    const ms = this.opts.flushTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ms);
+      timer.unref();
+    });
+    try {
+      const r = await Promise.race([fn().then(() => 'done' as const), timeout]);
+      if (r === 'timeout')
+        this.diagnose({ code: 'flush_timeout', message: `${what} did not finish in ${ms} ms` });
+    } catch (err) {
+      this.diagnose({ code: 'export_failed', message: `${what} failed: ${String(err)}`, detail: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A live conversation: the pure {@link Conversation} plus delivery to sinks. */
+class Live implements ConversationHandle {
+  readonly id: string;
+  readonly platform: string;
+  readonly traceId: string;
+  readonly startedAt: number;
+  lastActivity: number;
+  private readonly conv: Conversation;
+  private readonly now: () => number;
+  private result: ConversationRecord | null = null;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly receivers: ConversationSink[],
+    init: ConstructorParameters<typeof Conversation>[0] & { traceId: string },
+  ) {
+    this.id = init.id;
+    this.platform = init.platform ?? 'custom';
+    this.traceId = init.traceId;
+    this.startedAt = init.startedAt!;
+    this.now = init.now ?? Date.now;
+    this.lastActivity = this.now();
+    this.conv = new Conversation({
+      ...init,
+      onEvent: (event, at) => {
+        for (const r of receivers) if (r.event) this.guard(() => r.event!(event, at));
+      },
+      onTurn: (turn) => this.deliver((r) => r.turn?.(turn), turn),
+      onDiagnostic: (d) => hub.diagnose(d),
+    });
+  }
+
+  get ended(): boolean {
+    return this.result !== null;
+  }
+
+  record(event: VoiceEvent): void {
+    try {
+      this.lastActivity = this.now();
+      this.conv.record(event);
+    } catch (err) {
+      // Conversation does not throw by design; this guards the host agent against a bug of ours.
+      this.hub.diagnose({
+        code: 'sink_error',
+        message: `record failed: ${String(err)}`,
+        conversationId: this.id,
+      });
+    }
+  }
+
+  setAttributes(attributes: EventAttributes): void {
+    this.conv.setAttributes(attributes);
+  }
+
+  end(options?: EndOptions): ConversationRecord {
+    return this.finish(options ?? {}, 'ended');
+  }
+
+  tick(now: number): void {
+    this.conv.tick(now);
+  }
+
+  finish(options: EndOptions, reason: EndReason): ConversationRecord {
+    if (this.result) return this.result;
+    const record = this.conv.end(options, reason);
+    this.result = record;
+    for (const r of this.receivers) this.guard(() => r.end?.(record));
+    this.hub.ended(this, record);
+    return record;
+  }
+
+  private deliver(fn: (r: ConversationSink) => void, turn: TurnRecord): void {
+    for (const r of this.receivers) this.guard(() => fn(r));
+    this.hub.emitTurn(turn);
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.hub.diagnose({
+        code: 'sink_error',
+        message: `sink threw: ${String(err)}`,
+        conversationId: this.id,
+      });
+    }
+  }
+}
