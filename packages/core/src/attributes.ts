@@ -38,7 +38,13 @@ export const ATTR = {
   turnBottleneckShare: 'turn.bottleneck_share',
   turnUserTranscript: 'turn.user.transcript',
   turnErrorLayers: 'turn.error_layers',
-  turnBreakdownPrefix: 'turn.latency_ms.',
+  // the turn's latency along its critical path, by component (they add up to turn.e2e_latency_ms)
+  turnLatencyStt: 'turn.latency_ms.stt',
+  turnLatencyTurnDetection: 'turn.latency_ms.turn_detection',
+  turnLatencyLlm: 'turn.latency_ms.llm',
+  turnLatencyTool: 'turn.latency_ms.tool',
+  turnLatencyTts: 'turn.latency_ms.tts',
+  turnLatencyOther: 'turn.latency_ms.other',
   // components
   componentProvider: 'component.provider',
   componentModel: 'component.model',

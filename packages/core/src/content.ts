@@ -14,12 +14,14 @@ export type ContentMode = 'redacted' | 'none' | 'full';
 export const MAX_CONTENT_CHARS = 4096;
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-const IBAN = /\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}\b/g;
+// Country code, check digits, then groups of four (printed form) or one run (electronic form).
+const IBAN = /\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?\b/gi;
 // 13–19 digits, optionally grouped by spaces or dashes.
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 const SSN = /\b\d{3}[- ]\d{2}[- ]\d{4}\b/g;
 // A phone number: optional +country, optional (area), then groups; 7–15 digits in all.
 const PHONE = /(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}\b/g;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 // Seven or more digits spoken as words ("five five five, one two one two"), as STT often writes them.
 const SPOKEN_DIGITS =
   /\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[\s,.-]+){6,}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b/gi;
@@ -64,6 +66,7 @@ export function redact(text: string): string {
     .replace(CARD, (m) => (luhnValid(digitsOf(m)) ? '[CARD]' : m))
     .replace(SSN, '[SSN]')
     .replace(PHONE, (m) => {
+      if (ISO_DATE.test(m)) return m;
       const n = digitsOf(m).length;
       // Plain short numbers (amounts, years, counts) stay; grouped or long digit runs are phone-like.
       const grouped = /[ .()+-]/.test(m);

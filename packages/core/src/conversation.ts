@@ -99,7 +99,7 @@ export class Conversation {
   private readonly errors: TurnError[] = [];
   private interruptions = 0;
   private lastAt: number;
-  private readonly recent: string[] = [];
+  private readonly recent: VoiceEvent[] = [];
   private record_: ConversationRecord | null = null;
   private readonly counts: EventStats = { events: 0, invalid: 0, duplicates: 0, late: 0 };
 
@@ -225,12 +225,14 @@ export class Conversation {
     }
   }
 
+  /** Same type, time and key as one of the last few events: a retry or a double emit. */
   private isDuplicate(e: VoiceEvent): boolean {
     if (e.at === undefined) return false;
-    const key = `${e.type}|${e.at}|${'callId' in e ? e.callId : ''}|${'transcript' in e ? e.transcript : ''}`;
-    if (this.recent.includes(key)) return true;
-    this.recent.push(key);
-    if (this.recent.length > DEDUPE_WINDOW) this.recent.shift();
+    for (const r of this.recent) {
+      if (r.at === e.at && r.type === e.type && sameKey(r, e)) return true;
+    }
+    if (this.recent.length >= DEDUPE_WINDOW) this.recent.shift();
+    this.recent.push(e);
     return false;
   }
 
@@ -333,7 +335,13 @@ export class Conversation {
       case 'llm.started': {
         const turn = this.turnAt(at, 'agent');
         if (!turn) return this.late(e);
-        turn.llm.push(newLlm(at, e));
+        const orphan = adoptable(turn.llm, at, (c) => c.firstTokenAt ?? c.endedAt);
+        if (orphan) {
+          orphan.startedAt = at;
+          orphan.provider ??= e.provider ?? null;
+          orphan.model ??= e.model ?? null;
+          orphan.input ??= e.input ?? null;
+        } else turn.llm.push(newLlm(at, e));
         this.touch(turn, at);
         return;
       }
@@ -343,13 +351,14 @@ export class Conversation {
       case 'tool.started': {
         const turn = this.turnAt(at, 'agent');
         if (!turn) return this.late(e);
-        turn.tools.push({
-          ...component(at, e.attributes),
-          name: e.name,
-          callId: e.callId,
-          arguments: e.arguments,
-          result: undefined,
-        });
+        const orphan = this.findTurn((t) =>
+          t.tools.some((c) => c.callId === e.callId && c.startedAt === null),
+        );
+        const ended = orphan?.tools.find((c) => c.callId === e.callId && c.startedAt === null);
+        if (ended) {
+          ended.startedAt = at;
+          ended.arguments = e.arguments;
+        } else turn.tools.push(newTool(at, e));
         this.touch(turn, at);
         return;
       }
@@ -358,7 +367,11 @@ export class Conversation {
       case 'tts.started': {
         const turn = this.turnAt(at, 'agent');
         if (!turn) return this.late(e);
-        turn.tts.push(newTts(at, e));
+        const orphan = adoptable(turn.tts, at, (c) => c.firstAudioAt ?? c.endedAt);
+        if (orphan) {
+          orphan.startedAt = at;
+          orphan.text ??= e.text ?? null;
+        } else turn.tts.push(newTts(at, e));
         this.touch(turn, at);
         return;
       }
@@ -487,13 +500,7 @@ export class Conversation {
         message: `tool.ended ${e.name} without tool.started`,
         detail: e,
       });
-      call = {
-        ...component(null, undefined),
-        name: e.name,
-        callId: e.callId,
-        arguments: undefined,
-        result: undefined,
-      };
+      call = newTool(null, e);
       turn.tools.push(call);
     }
     call.endedAt = at;
@@ -630,6 +637,22 @@ export function replayConversation(
   return c.end({ endedAt: c.lastEventAt, ...options.end });
 }
 
+function sameKey(a: VoiceEvent, b: VoiceEvent): boolean {
+  return (
+    (a as { callId?: string }).callId === (b as { callId?: string }).callId &&
+    (a as { transcript?: string }).transcript === (b as { transcript?: string }).transcript
+  );
+}
+
+/** A call whose start arrived after its first token or end (out of order): the start belongs to it. */
+function adoptable<C extends { startedAt: number | null }>(
+  calls: C[],
+  at: number,
+  seenAt: (c: C) => number | null,
+): C | undefined {
+  return calls.find((c) => c.startedAt === null && (seenAt(c) ?? -Infinity) >= at);
+}
+
 /** Whether the agent has answered in this turn (audio started or synthesized). */
 function agentResponded(t: TurnState): boolean {
   return t.agentSpeechStartedAt !== null || t.tts.some((c) => c.firstAudioAt !== null || c.endedAt !== null);
@@ -639,7 +662,7 @@ function diff(from: number | null, to: number | null): number | null {
   return from === null || to === null ? null : to - from;
 }
 
-function component(at: number | null, attributes: EventAttributes | undefined) {
+function newTool(at: number | null, e: VoiceEventOf<'tool.started' | 'tool.ended'>): ToolCall {
   return {
     startedAt: at,
     endedAt: null,
@@ -647,7 +670,11 @@ function component(at: number | null, attributes: EventAttributes | undefined) {
     error: null,
     cancelled: false,
     unfinished: false,
-    attributes: { ...attributes },
+    attributes: e.attributes ? { ...e.attributes } : {},
+    name: e.name,
+    callId: e.callId,
+    arguments: e.type === 'tool.started' ? e.arguments : undefined,
+    result: undefined,
   };
 }
 
@@ -656,7 +683,13 @@ function newLlm(
   e: VoiceEventOf<'llm.started' | 'llm.first_token' | 'llm.ended'>,
 ): LlmCall {
   return {
-    ...component(at, e.attributes),
+    startedAt: at,
+    endedAt: null,
+    durationMs: null,
+    error: null,
+    cancelled: false,
+    unfinished: false,
+    attributes: e.attributes ? { ...e.attributes } : {},
     firstTokenAt: null,
     ttftMs: null,
     provider: e.provider ?? null,
@@ -673,7 +706,13 @@ function newTts(
   e: VoiceEventOf<'tts.started' | 'tts.first_audio' | 'tts.ended'>,
 ): TtsCall {
   return {
-    ...component(at, e.attributes),
+    startedAt: at,
+    endedAt: null,
+    durationMs: null,
+    error: null,
+    cancelled: false,
+    unfinished: false,
+    attributes: e.attributes ? { ...e.attributes } : {},
     firstAudioAt: null,
     ttfbMs: null,
     provider: e.provider ?? null,

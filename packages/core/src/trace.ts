@@ -6,6 +6,7 @@
  */
 import {
   type Attributes,
+  type AttributeValue,
   type Context,
   ROOT_CONTEXT,
   type Span,
@@ -30,6 +31,9 @@ export interface TraceSinkOptions {
 }
 
 type ErrorSpanLayer = 'stt' | 'llm' | 'tool' | 'tts';
+
+/** Span attributes before OpenTelemetry drops the null and undefined ones. */
+type SpanAttributes = Record<string, AttributeValue | null | undefined>;
 
 /** Creates the spans of the span model from records. */
 export class TraceSink {
@@ -76,97 +80,128 @@ export class TraceSink {
     return applyContentPolicy(this.opts.content, value);
   }
 
+  // Attribute objects are single literals: null or undefined values are dropped by OpenTelemetry,
+  // and one literal per span kind keeps the hot path free of megamorphic property stores.
   private turn(parent: Context, t: TurnRecord): void {
     const { tracer } = this.opts;
-    const attributes: Attributes = {
+    const b = t.breakdown;
+    const transcript = t.stt ? this.text(t.stt.transcript) : undefined;
+    const attributes: SpanAttributes = {
       ...t.attributes,
       [ATTR.conversationId]: t.conversationId,
       [ATTR.turnIndex]: t.index,
       [ATTR.turnInitiator]: t.initiator,
       [ATTR.turnInterrupted]: t.interrupted,
+      [ATTR.turnE2eLatencyMs]: t.e2eLatencyMs,
+      [ATTR.turnBottleneck]: t.bottleneck?.component,
+      [ATTR.turnBottleneckShare]: t.bottleneck ? round(t.bottleneck.share, 3) : undefined,
+      [ATTR.turnLatencyStt]: b && round(b.stt, 1),
+      [ATTR.turnLatencyTurnDetection]: b && round(b.turn_detection, 1),
+      [ATTR.turnLatencyLlm]: b && round(b.llm, 1),
+      [ATTR.turnLatencyTool]: b && round(b.tool, 1),
+      [ATTR.turnLatencyTts]: b && round(b.tts, 1),
+      [ATTR.turnLatencyOther]: b && round(b.other, 1),
+      [ATTR.turnUserTranscript]: transcript,
+      [ATTR.turnErrorLayers]: t.errors.length ? [...new Set(t.errors.map((e) => e.layer))] : undefined,
     };
-    if (t.e2eLatencyMs !== null) attributes[ATTR.turnE2eLatencyMs] = t.e2eLatencyMs;
-    if (t.bottleneck) {
-      attributes[ATTR.turnBottleneck] = t.bottleneck.component;
-      attributes[ATTR.turnBottleneckShare] = round(t.bottleneck.share, 3);
-    }
-    if (t.breakdown) {
-      for (const [k, v] of Object.entries(t.breakdown))
-        attributes[ATTR.turnBreakdownPrefix + k] = round(v, 1);
-    }
-    const transcript = t.stt ? this.text(t.stt.transcript) : undefined;
-    if (transcript !== undefined) attributes[ATTR.turnUserTranscript] = transcript;
-    if (t.errors.length) attributes[ATTR.turnErrorLayers] = [...new Set(t.errors.map((e) => e.layer))];
 
-    const span = tracer.startSpan(SPAN.turn, { startTime: t.startedAt, attributes }, parent);
+    const span = tracer.startSpan(
+      SPAN.turn,
+      { startTime: t.startedAt, attributes: attributes as Attributes },
+      parent,
+    );
     const ctx = trace.setSpan(parent, span);
-    const base = { [ATTR.conversationId]: t.conversationId, [ATTR.turnIndex]: t.index };
     // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
     const pending = this.unattachedErrors(t);
 
     if (t.stt) {
       const s = t.stt;
-      const a: Attributes = { ...base, ...s.attributes };
-      setIf(a, ATTR.componentProvider, s.provider);
-      setIf(a, ATTR.componentModel, s.model);
-      setIf(a, ATTR.componentLatencyMs, s.latencyMs);
-      setIf(a, ATTR.sttConfidence, s.confidence);
-      setIf(a, ATTR.sttAudioDurationMs, s.audioDurationMs);
-      setIf(a, ATTR.sttTranscript, transcript);
+      const a: SpanAttributes = {
+        ...s.attributes,
+        [ATTR.conversationId]: t.conversationId,
+        [ATTR.turnIndex]: t.index,
+        [ATTR.componentProvider]: s.provider,
+        [ATTR.componentModel]: s.model,
+        [ATTR.componentLatencyMs]: s.latencyMs,
+        [ATTR.sttConfidence]: s.confidence,
+        [ATTR.sttAudioDurationMs]: s.audioDurationMs,
+        [ATTR.sttTranscript]: transcript,
+      };
       this.child(ctx, SPAN.stt, s.startedAt ?? s.endedAt, s.endedAt, a, takeError(pending, 'stt'));
     }
     if (t.turnDetection) {
       const d = t.turnDetection;
-      const a: Attributes = { ...base, ...d.attributes };
-      setIf(a, ATTR.componentLatencyMs, d.delayMs);
+      const a: SpanAttributes = {
+        ...d.attributes,
+        [ATTR.conversationId]: t.conversationId,
+        [ATTR.turnIndex]: t.index,
+        [ATTR.componentLatencyMs]: d.delayMs,
+      };
       this.child(ctx, SPAN.turnDetection, d.startedAt ?? d.endedAt, d.endedAt, a);
     }
     t.llm.forEach((c, i) => {
-      const a: Attributes = { ...base, ...c.attributes, [ATTR.genAiOperationName]: 'chat' };
-      setIf(a, ATTR.componentProvider, c.provider);
-      setIf(a, ATTR.genAiProviderName, c.provider);
-      setIf(a, ATTR.componentModel, c.model);
-      setIf(a, ATTR.genAiRequestModel, c.model);
-      setIf(a, ATTR.componentLatencyMs, c.ttftMs);
-      setIf(a, ATTR.llmTtftMs, c.ttftMs);
-      setIf(a, ATTR.genAiTimeToFirstChunk, c.ttftMs === null ? null : c.ttftMs / 1000);
-      setIf(a, ATTR.genAiInputTokens, c.inputTokens);
-      setIf(a, ATTR.genAiOutputTokens, c.outputTokens);
-      setIf(a, ATTR.llmInput, this.text(c.input));
-      setIf(a, ATTR.llmOutput, this.text(c.output));
+      const a: SpanAttributes = {
+        ...c.attributes,
+        [ATTR.conversationId]: t.conversationId,
+        [ATTR.turnIndex]: t.index,
+        [ATTR.genAiOperationName]: 'chat',
+        [ATTR.componentProvider]: c.provider,
+        [ATTR.genAiProviderName]: c.provider,
+        [ATTR.componentModel]: c.model,
+        [ATTR.genAiRequestModel]: c.model,
+        [ATTR.componentLatencyMs]: c.ttftMs,
+        [ATTR.llmTtftMs]: c.ttftMs,
+        [ATTR.genAiTimeToFirstChunk]: c.ttftMs === null ? null : c.ttftMs / 1000,
+        [ATTR.genAiInputTokens]: c.inputTokens,
+        [ATTR.genAiOutputTokens]: c.outputTokens,
+        [ATTR.llmInput]: this.text(c.input),
+        [ATTR.llmOutput]: this.text(c.output),
+      };
       const last = i === t.llm.length - 1;
       this.call(ctx, SPAN.llm, c, c.firstTokenAt, t.endedAt, a, last ? takeError(pending, 'llm') : undefined);
     });
     t.tools.forEach((c, i) => {
-      const a: Attributes = {
-        ...base,
+      const a: SpanAttributes = {
         ...c.attributes,
+        [ATTR.conversationId]: t.conversationId,
+        [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'execute_tool',
         [ATTR.genAiToolName]: c.name,
         [ATTR.genAiToolCallId]: c.callId,
         [ATTR.genAiToolType]: 'function',
+        [ATTR.componentLatencyMs]: c.durationMs,
+        [ATTR.toolArguments]: this.text(c.arguments),
+        [ATTR.toolResult]: this.text(c.result),
       };
-      setIf(a, ATTR.componentLatencyMs, c.durationMs);
-      setIf(a, ATTR.toolArguments, this.text(c.arguments));
-      setIf(a, ATTR.toolResult, this.text(c.result));
       const last = i === t.tools.length - 1;
       this.call(ctx, SPAN.tool, c, null, t.endedAt, a, last ? takeError(pending, 'tool') : undefined);
     });
     t.tts.forEach((c, i) => {
-      const a: Attributes = { ...base, ...c.attributes };
-      setIf(a, ATTR.componentProvider, c.provider);
-      setIf(a, ATTR.componentModel, c.model);
-      setIf(a, ATTR.componentLatencyMs, c.ttfbMs);
-      setIf(a, ATTR.ttsTtfbMs, c.ttfbMs);
-      setIf(a, ATTR.ttsCharacters, c.characters);
-      setIf(a, ATTR.ttsVoice, c.voice);
-      setIf(a, ATTR.ttsText, this.text(c.text));
+      const a: SpanAttributes = {
+        ...c.attributes,
+        [ATTR.conversationId]: t.conversationId,
+        [ATTR.turnIndex]: t.index,
+        [ATTR.componentProvider]: c.provider,
+        [ATTR.componentModel]: c.model,
+        [ATTR.componentLatencyMs]: c.ttfbMs,
+        [ATTR.ttsTtfbMs]: c.ttfbMs,
+        [ATTR.ttsCharacters]: c.characters,
+        [ATTR.ttsVoice]: c.voice,
+        [ATTR.ttsText]: this.text(c.text),
+      };
       const last = i === t.tts.length - 1;
       this.call(ctx, SPAN.tts, c, c.firstAudioAt, t.endedAt, a, last ? takeError(pending, 'tts') : undefined);
     });
     for (const [layer, err] of pending) {
       const name = layer === 'tool' ? SPAN.tool : SPAN[layer];
-      this.child(ctx, name, err.at, err.at, { ...base }, err);
+      this.child(
+        ctx,
+        name,
+        err.at,
+        err.at,
+        { [ATTR.conversationId]: t.conversationId, [ATTR.turnIndex]: t.index },
+        err,
+      );
     }
     for (const e of t.errors) {
       span.addEvent(
@@ -182,6 +217,7 @@ export class TraceSink {
   /** Errors from `error` events whose layer's component span carries no error, by span layer. */
   private unattachedErrors(t: TurnRecord): Map<ErrorSpanLayer, TurnError> {
     const out = new Map<ErrorSpanLayer, TurnError>();
+    if (t.errors.length === 0) return out;
     const carried = new Set<string>();
     for (const c of [...t.llm, ...t.tools, ...t.tts]) if (c.error) carried.add(c.error);
     for (const e of t.errors) {
@@ -197,7 +233,7 @@ export class TraceSink {
     c: ComponentCall,
     firstAt: number | null,
     turnEnd: number,
-    a: Attributes,
+    a: SpanAttributes,
     extraError: TurnError | undefined,
   ): void {
     if (c.cancelled) a[ATTR.componentCancelled] = true;
@@ -213,10 +249,14 @@ export class TraceSink {
     name: string,
     start: number,
     end: number,
-    attributes: Attributes,
+    attributes: SpanAttributes,
     error?: { message: string },
   ): void {
-    const span: Span = this.opts.tracer.startSpan(name, { startTime: start, attributes }, ctx);
+    const span: Span = this.opts.tracer.startSpan(
+      name,
+      { startTime: start, attributes: attributes as Attributes },
+      ctx,
+    );
     if (error) {
       const message = this.errorText(error.message);
       span.setAttribute(ATTR.componentError, message);
@@ -232,7 +272,7 @@ export class TraceSink {
   }
 
   private end(span: Span, r: ConversationRecord): void {
-    const a: Attributes = {
+    const a: SpanAttributes = {
       ...r.attributes,
       [ATTR.outcome]: r.outcome,
       [ATTR.endReason]: r.endReason,
@@ -241,9 +281,9 @@ export class TraceSink {
       [ATTR.eventsInvalid]: r.stats.invalid,
       [ATTR.eventsDuplicate]: r.stats.duplicates,
       [ATTR.eventsLate]: r.stats.late,
+      [ATTR.taskCompleted]: r.taskCompleted,
     };
-    if (r.taskCompleted !== null) a[ATTR.taskCompleted] = r.taskCompleted;
-    span.setAttributes(a);
+    span.setAttributes(a as Attributes);
     for (const e of r.errors) {
       span.addEvent(
         'voice.error',
@@ -259,10 +299,6 @@ export class TraceSink {
     }
     span.end(r.endedAt);
   }
-}
-
-function setIf(a: Attributes, key: string, value: string | number | boolean | null | undefined): void {
-  if (value !== null && value !== undefined) a[key] = value;
 }
 
 function takeError(pending: Map<ErrorSpanLayer, TurnError>, layer: ErrorSpanLayer): TurnError | undefined {

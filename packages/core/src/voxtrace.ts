@@ -349,7 +349,14 @@ class Live implements ConversationHandle {
     this.conv = new Conversation({
       ...init,
       onEvent: (event, at) => {
-        for (const r of receivers) if (r.event) this.guard(() => r.event!(event, at));
+        for (const r of receivers) {
+          if (!r.event) continue;
+          try {
+            r.event(event, at);
+          } catch (err) {
+            this.sinkError(err);
+          }
+        }
       },
       onTurn: (turn) => this.deliver((r) => r.turn?.(turn), turn),
       onDiagnostic: (d) => hub.diagnose(d),
@@ -404,11 +411,11 @@ class Live implements ConversationHandle {
     try {
       fn();
     } catch (err) {
-      this.hub.diagnose({
-        code: 'sink_error',
-        message: `sink threw: ${String(err)}`,
-        conversationId: this.id,
-      });
+      this.sinkError(err);
     }
+  }
+
+  private sinkError(err: unknown): void {
+    this.hub.diagnose({ code: 'sink_error', message: `sink threw: ${String(err)}`, conversationId: this.id });
   }
 }
