@@ -1,0 +1,10 @@
+/** The subcommands of `voxtrace`, by name. */
+export interface Command {
+  /** One line for `voxtrace --help`. */
+  summary: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(args: string[]): Promise<number>;
+}
+
+/** Registered subcommands. */
+export const commands: Record<string, Command> = {};

@@ -1,0 +1,6 @@
+/**
+ * `@voxtrace/cli`: the `voxtrace` command and its building blocks as a library.
+ *
+ * @packageDocumentation
+ */
+export { type Command, commands } from './commands/index.js';
