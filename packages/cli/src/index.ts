@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { type Command, commands } from './commands/index.js';
+export { percentile, type ReplayReport, replayFiles } from './commands/replay.js';

@@ -33,6 +33,14 @@ export {
   type VoiceEventType,
   voiceEventSchema,
 } from './events.js';
+export {
+  type Fixture,
+  fixtureSchema,
+  parseFixture,
+  replayFixture,
+  type ToFixtureOptions,
+  toFixture,
+} from './fixture.js';
 export { CountingExporter, type ExportStats, type OtlpOptions, otlpConfiguredByEnv } from './export.js';
 export { DerivedIdGenerator, traceIdForConversation } from './ids.js';
 export {
