@@ -44,6 +44,13 @@ export {
 export { CountingExporter, type ExportStats, type OtlpOptions, otlpConfiguredByEnv } from './export.js';
 export { DerivedIdGenerator, traceIdForConversation } from './ids.js';
 export {
+  FAILURE_MODES,
+  type FailureMode,
+  INCIDENT_TEST_CASES,
+  LAYER_NOTES,
+  POSTMORTEM_UPDATES,
+} from './playbook.js';
+export {
   type Bottleneck,
   type ComponentCall,
   type ConversationRecord,
