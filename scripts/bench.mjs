@@ -125,3 +125,69 @@ console.log(
 );
 await vt.shutdown();
 await provider.shutdown();
+
+// ---- memory -------------------------------------------------------------------------------------
+const heap = () => {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+};
+if (!globalThis.gc) console.log('\n(run with --expose-gc for memory rows)');
+else {
+  // Heap per open conversation: 10 000 calls, each mid-turn (user spoke, LLM running).
+  const mem = createVoxtrace({
+    otlp: false,
+    spanProcessors: [{ onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} }],
+  });
+  const before = heap();
+  const open = [];
+  for (let i = 0; i < 10_000; i++) {
+    const c = mem.startConversation({ id: `open-${i}`, platform: 'custom', startedAt: T0 });
+    c.record({ type: 'user.speech.started', at: T0 + 1 });
+    c.record({ type: 'user.speech.ended', at: T0 + 900 });
+    c.record({ type: 'stt.final', at: T0 + 1000, transcript: 'I would like to book a table for two' });
+    c.record({ type: 'llm.started', at: T0 + 1100, provider: 'openai', model: 'gpt-4o-mini' });
+    open.push(c);
+  }
+  const perConversation = (heap() - before) / 10_000;
+  await mem.shutdown();
+
+  // Heap after many finished turns: nothing is retained per finished conversation.
+  const flat = createVoxtrace({
+    otlp: false,
+    spanProcessors: [{ onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} }],
+    lateGraceMs: 0,
+  });
+  let tt = T0;
+  const runTurns = (n) => {
+    for (let i = 0; i < n; i += 10) {
+      const c = flat.startConversation({ id: `flat-${tt}`, startedAt: tt });
+      for (let k = 0; k < 10; k++) {
+        const r = (type, dt, extra) => c.record({ type, at: tt + dt, ...extra });
+        r('user.speech.started', 0);
+        r('user.speech.ended', 1000);
+        r('llm.started', 1300, { model: 'gpt-4o-mini' });
+        r('llm.first_token', 1600);
+        r('agent.speech.started', 1700);
+        r('llm.ended', 1800);
+        r('agent.speech.ended', 3000);
+        tt += 5000;
+      }
+      c.end({ endedAt: tt });
+    }
+  };
+  const TURNS = Number(process.env.BENCH_TURNS ?? 1_000_000);
+  runTurns(TURNS / 10);
+  const afterWarm = heap();
+  runTurns(TURNS - TURNS / 10);
+  const afterAll = heap();
+  await flat.shutdown();
+  const growth = (afterAll - afterWarm) / 1024 / 1024;
+  console.log('\nmemory');
+  console.log(
+    `  heap per open conversation (10 000 open, mid-turn)   ${(perConversation / 1024).toFixed(1)} KB   target ≤ 20 KB ${perConversation <= 20 * 1024 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `  heap growth from ${TURNS / 10} to ${TURNS} finished turns    ${growth.toFixed(2)} MB   target flat (< 5 MB) ${Math.abs(growth) < 5 ? 'met' : 'NOT met'}`,
+  );
+}
