@@ -124,7 +124,7 @@ class Bridge implements PipecatBridge {
           const env = decoded.envelope;
           const id = meta.conversationId ?? env.conversation_id;
           const at = meta.receivedAt ?? secondsToMs(env.ts);
-          if ('end' in env) {
+          if (env.end) {
             this.end(id, { endedAt: at });
             return;
           }
@@ -166,17 +166,16 @@ class Bridge implements PipecatBridge {
   }
 
   private route(message: Parameters<PipecatSession['handle']>[0], id?: string, receivedAt?: number): void {
-    let at = receivedAt;
-    if (at !== undefined && !(Number.isFinite(at) && at >= 0)) {
-      this.malformed(`receivedAt must be epoch ms, got ${String(at)}; used the current time`, at, id);
-      at = undefined;
+    if (receivedAt !== undefined && !(Number.isFinite(receivedAt) && receivedAt >= 0)) {
+      // A guessed time would misplace the message on the timeline: drop it.
+      return this.malformed(`receivedAt must be epoch ms, got ${String(receivedAt)}; message dropped`, message, id);
     }
     const conversationId = id ?? (this.defaultId ??= `pipecat-${globalThis.crypto.randomUUID()}`);
     if (this.endedIds.has(conversationId)) {
       this.counts.afterEnd++;
       return;
     }
-    const time = at ?? this.now();
+    const time = receivedAt ?? this.now();
     const session = this.sessions.get(conversationId) ?? this.start(conversationId, time);
     session.handle(message, time);
   }

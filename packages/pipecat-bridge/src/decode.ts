@@ -25,7 +25,9 @@ export function decodeInput(input: unknown): Decoded {
   if (!value.ok) return { kind: 'malformed', error: value.error };
   if (isEnvelope(value.value)) {
     const r = envelopeSchema.safeParse(value.value);
-    return r.success ? { kind: 'envelope', envelope: r.data } : { kind: 'malformed', error: issues(r.error) };
+    return r.success
+      ? { kind: 'envelope', envelope: r.data }
+      : { kind: 'malformed', error: `not a forwarder envelope: ${issues(r.error)}` };
   }
   return decodeMessage(value.value);
 }

@@ -152,7 +152,7 @@ export async function listenForPipecat(
       counts.envelopes++;
       const e = env.data;
       const meta = { conversationId: e.conversation_id, receivedAt: secondsToMs(e.ts) };
-      if ('end' in e) bridge.end(e.conversation_id, { endedAt: meta.receivedAt });
+      if (e.end) bridge.end(e.conversation_id, { endedAt: meta.receivedAt });
       else bridge.ingest(e.message, meta);
     });
   });

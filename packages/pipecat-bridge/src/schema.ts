@@ -149,13 +149,15 @@ const unixSeconds = z.number().finite().positive();
  * `{conversation_id, ts, message}` for an RTVI message, `{conversation_id, ts, end: true}` when the
  * pipeline ends.
  */
-export const envelopeSchema = z.union([
-  z.object({ conversation_id: conversationId, ts: unixSeconds, end: z.literal(true) }),
-  z.object({
+export const envelopeSchema = z
+  .object({
     conversation_id: conversationId,
     ts: unixSeconds,
-    message: z.unknown().refine((m) => m !== undefined && m !== null, 'message missing'),
-  }),
-]);
+    message: z.unknown().optional(),
+    end: z.literal(true).optional(),
+  })
+  .refine((e) => (e.end === true) !== (e.message !== undefined && e.message !== null), {
+    message: 'an envelope carries either a message or end: true',
+  });
 /** A forwarder envelope. */
 export type Envelope = z.infer<typeof envelopeSchema>;
