@@ -77,7 +77,11 @@ const MAX_ENDED_IDS = 10_000;
 /** Creates a bridge that records Pipecat sessions into `vt`. */
 export function createPipecatBridge(vt: Voxtrace, options: PipecatBridgeOptions = {}): PipecatBridge {
   const { latencyFrom, vadStopDelayMs } = options;
-  if (latencyFrom !== undefined && latencyFrom !== 'user-stopped-speaking' && latencyFrom !== 'vad-user-stopped-speaking') {
+  if (
+    latencyFrom !== undefined &&
+    latencyFrom !== 'user-stopped-speaking' &&
+    latencyFrom !== 'vad-user-stopped-speaking'
+  ) {
     throw new TypeError(`latencyFrom must be 'user-stopped-speaking' or 'vad-user-stopped-speaking'`);
   }
   if (vadStopDelayMs !== undefined && !(Number.isFinite(vadStopDelayMs) && vadStopDelayMs >= 0)) {
@@ -168,9 +172,15 @@ class Bridge implements PipecatBridge {
   private route(message: Parameters<PipecatSession['handle']>[0], id?: string, receivedAt?: number): void {
     if (receivedAt !== undefined && !(Number.isFinite(receivedAt) && receivedAt >= 0)) {
       // A guessed time would misplace the message on the timeline: drop it.
-      return this.malformed(`receivedAt must be epoch ms, got ${String(receivedAt)}; message dropped`, message, id);
+      return this.malformed(
+        `receivedAt must be epoch ms, got ${String(receivedAt)}; message dropped`,
+        message,
+        id,
+      );
     }
-    const conversationId = id ?? (this.defaultId ??= `pipecat-${globalThis.crypto.randomUUID()}`);
+    if (id === undefined && this.defaultId === null)
+      this.defaultId = `pipecat-${globalThis.crypto.randomUUID()}`;
+    const conversationId = id ?? this.defaultId!;
     if (this.endedIds.has(conversationId)) {
       this.counts.afterEnd++;
       return;

@@ -135,7 +135,8 @@ export function attachToPipecatClient(
   const onDisconnected = () => tee.disconnected();
   client.on?.('disconnected', onDisconnected);
   return () => {
-    if (Object.getOwnPropertyDescriptor(transport, '_onMessage')?.value === teed) transport._onMessage = original;
+    if (Object.getOwnPropertyDescriptor(transport, '_onMessage')?.value === teed)
+      transport._onMessage = original;
     client.off?.('disconnected', onDisconnected);
   };
 }

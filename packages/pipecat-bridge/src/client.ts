@@ -18,8 +18,8 @@ export {
   type PipecatTransportLike,
   wrapPipecatTransport,
 } from './client-tee.js';
-export { decodePipecatFrame, type PipecatFrame } from './protobuf.js';
 export { classifyProcessor, type ProcessorInfo, type ProcessorKind } from './processors.js';
+export { decodePipecatFrame, type PipecatFrame } from './protobuf.js';
 export { type Envelope, envelopeSchema, type RtviMessage, rtviMessageSchema } from './schema.js';
 export type { LatencyFrom } from './session.js';
 export { secondsToMs } from './units.js';

@@ -57,7 +57,9 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; er
 }
 
 /** A short, readable list of zod issues. */
-export function issues(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+export function issues(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): string {
   return error.issues
     .slice(0, 5)
     .map((i) => `${i.path.map(String).join('.') || 'value'}: ${i.message}`)

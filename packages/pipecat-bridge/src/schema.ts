@@ -88,9 +88,7 @@ export const dataSchemas = {
   'bot-ready': z
     .object({
       version: z.string().optional(),
-      about: z
-        .object({ library: z.string().optional(), library_version: z.string().optional() })
-        .optional(),
+      about: z.object({ library: z.string().optional(), library_version: z.string().optional() }).optional(),
     })
     .optional(),
   'user-transcription': z.object({

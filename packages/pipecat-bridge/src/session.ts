@@ -153,7 +153,10 @@ export class PipecatSession {
 
   /** Ends the conversation (idempotent). */
   end(options: EndOptions = {}) {
-    return this.conv.end({ ...options, endedAt: options.endedAt ?? Math.max(this.lastAt, this.conv.startedAt) });
+    return this.conv.end({
+      ...options,
+      endedAt: options.endedAt ?? Math.max(this.lastAt, this.conv.startedAt),
+    });
   }
 
   /** Applies one RTVI message received at `at` (epoch ms). */
@@ -225,7 +228,7 @@ export class PipecatSession {
       case 'error':
         return this.error(d as DataOf<'error'>, at);
       case 'metrics':
-        return this.metrics(d as DataOf<'metrics'>, message, at);
+        return this.metrics(d as DataOf<'metrics'>, message);
     }
   }
 
@@ -248,7 +251,7 @@ export class PipecatSession {
     }
     this.userTurnOpen = true;
     this.vadStopAt = null;
-    const coreContinues = this.coreTurn !== null && this.coreTurn.byUser && !this.coreTurn.agentAudio;
+    const coreContinues = this.coreTurn?.byUser === true && !this.coreTurn.agentAudio;
     if (newTurn || this.coreTurn === null || coreContinues) {
       this.emit({ type: 'user.speech.started', at });
       if (!coreContinues) this.coreTurn = { byUser: true, agentAudio: false };
@@ -256,7 +259,8 @@ export class PipecatSession {
   }
 
   private userStopped(at: number): void {
-    const vadEnd = this.vadStopAt === null ? null : Math.max(0, this.vadStopAt - this.settings.vadStopDelayMs);
+    const vadEnd =
+      this.vadStopAt === null ? null : Math.max(0, this.vadStopAt - this.settings.vadStopDelayMs);
     const fromVad = this.settings.latencyFrom === 'vad-user-stopped-speaking' && vadEnd !== null;
     this.emit({
       type: 'user.speech.ended',
@@ -448,13 +452,19 @@ export class PipecatSession {
   private error(d: DataOf<'error'>, at: number): void {
     const text = d.error ?? d.message ?? '';
     const fatal = d.fatal === true;
-    this.emit({ type: 'error', at, layer: errorLayer(text), message: text.slice(0, 10_000), recoverable: !fatal });
+    this.emit({
+      type: 'error',
+      at,
+      layer: errorLayer(text),
+      message: text.slice(0, 10_000),
+      recoverable: !fatal,
+    });
     if (fatal) this.end({ outcome: 'error', endedAt: at });
   }
 
   // -- metrics ---------------------------------------------------------------------------------
 
-  private metrics(data: DataOf<'metrics'>, message: RtviMessage, at: number): void {
+  private metrics(data: DataOf<'metrics'>, message: RtviMessage): void {
     if (!data) return; // empty metrics: TurnMetricsData, TextAggregationMetricsData
     for (const [key, items] of Object.entries(data)) {
       if (!(key in metricItemSchemas)) continue;
@@ -465,13 +475,13 @@ export class PipecatSession {
       const schema = metricItemSchemas[key as MetricKey];
       for (const raw of items) {
         const r = schema.safeParse(raw);
-        if (r.success) this.metric(key as MetricKey, r.data, at);
+        if (r.success) this.metric(key as MetricKey, r.data);
         else this.hooks.malformed(`malformed metrics.${key} item: ${issues(r.error)}`, message);
       }
     }
   }
 
-  private metric<K extends MetricKey>(key: K, item: MetricItem<K>, at: number): void {
+  private metric<K extends MetricKey>(key: K, item: MetricItem<K>): void {
     switch (key) {
       case 'tokens':
         return this.tokens(item as MetricItem<'tokens'>);
@@ -531,11 +541,21 @@ export class PipecatSession {
     } else if (service?.kind === 'llm' && this.llm && !this.llm.firstToken) {
       this.llm.firstToken = true;
       const at = this.llm.startedAt + ms;
-      this.emit({ type: 'llm.first_token', at, ...this.service('llm'), attributes: { [ATTR.processor]: m.processor } });
+      this.emit({
+        type: 'llm.first_token',
+        at,
+        ...this.service('llm'),
+        attributes: { [ATTR.processor]: m.processor },
+      });
     } else if (service?.kind === 'tts' && this.tts && !this.tts.firstAudio) {
       this.tts.firstAudio = true;
       const at = this.tts.startedAt + ms;
-      this.emit({ type: 'tts.first_audio', at, ...this.service('tts'), attributes: { [ATTR.processor]: m.processor } });
+      this.emit({
+        type: 'tts.first_audio',
+        at,
+        ...this.service('tts'),
+        attributes: { [ATTR.processor]: m.processor },
+      });
       this.agentAudio(this.tts.turn);
     }
     // Otherwise: no open call (stale, after an interruption) or another kind of processor.

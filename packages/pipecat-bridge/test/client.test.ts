@@ -17,7 +17,6 @@ import { BASE, F1, fixture, setup } from './helpers.js';
 
 /** A transport that hands the client whatever the test gives it, as real transports do. */
 class ScriptedTransport extends Transport {
-  private _state: TransportState = 'disconnected';
   initialize(options: PipecatClientOptions, messageHandler: (ev: RTVIMessage) => void): void {
     this._options = options;
     this._callbacks = options.callbacks ?? {};
@@ -86,7 +85,9 @@ function clock() {
 
 function counting(): { callbacks: RTVIEventCallbacks; counts: Record<string, number> } {
   const counts: Record<string, number> = {};
-  const bump = (k: string) => () => void (counts[k] = (counts[k] ?? 0) + 1);
+  const bump = (k: string) => () => {
+    counts[k] = (counts[k] ?? 0) + 1;
+  };
   return {
     counts,
     callbacks: {
@@ -102,7 +103,9 @@ describe('attachToPipecatClient', () => {
   it('tees every raw message of a constructed client, then lets the client handle it', async () => {
     const { bridge, vt } = setup();
     const records: { id: string; turns: number; latencies: (number | null)[] }[] = [];
-    vt.on('conversation', (r) => records.push({ id: r.id, turns: r.turnCount, latencies: r.turns.map((t) => t.e2eLatencyMs) }));
+    vt.on('conversation', (r) =>
+      records.push({ id: r.id, turns: r.turnCount, latencies: r.turns.map((t) => t.e2eLatencyMs) }),
+    );
     const transport = new ScriptedTransport();
     const { callbacks, counts } = counting();
     const client = new PipecatClient({ transport, callbacks });

@@ -155,7 +155,14 @@ describe('fixture 2: tool call at the default report level, usage off', () => {
     expect(record.turns[0]!.e2eLatencyMs).toBe(2900);
     expect(2900).toBeGreaterThan(ctx.vt.thresholds.e2eLatency.p50.criticalMs);
     // Where the wait went: LLM 596 + 370, the tool 1597, TTS 160, the rest 177. No single part ≥ 60 %.
-    expect(record.turns[0]!.breakdown).toEqual({ stt: 0, turn_detection: 0, llm: 966, tool: 1597, tts: 160, other: 177 });
+    expect(record.turns[0]!.breakdown).toEqual({
+      stt: 0,
+      turn_detection: 0,
+      llm: 966,
+      tool: 1597,
+      tts: 160,
+      other: 177,
+    });
     expect(record.turns[0]!.bottleneck).toBeNull();
   });
 

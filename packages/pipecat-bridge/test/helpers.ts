@@ -71,5 +71,7 @@ export function children(spans: ReadableSpan[], parent: ReadableSpan, name: stri
 
 /** Turn spans by `turn.index`. */
 export function turns(spans: ReadableSpan[]): ReadableSpan[] {
-  return byName(spans, 'turn').sort((a, b) => Number(a.attributes['turn.index']) - Number(b.attributes['turn.index']));
+  return byName(spans, 'turn').sort(
+    (a, b) => Number(a.attributes['turn.index']) - Number(b.attributes['turn.index']),
+  );
 }

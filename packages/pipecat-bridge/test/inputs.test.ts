@@ -19,7 +19,9 @@ describe('Pipecat protobuf frames', () => {
 
   it('recognises other frame types without decoding them', () => {
     expect(decodePipecatFrame(audioFrame(1600))).toEqual({ kind: 'other', field: 2 });
-    expect(decodePipecatFrame(encode([{ field: 1, bytes: encode([{ field: 3, bytes: utf8('hi') }]) }]))).toEqual({
+    expect(
+      decodePipecatFrame(encode([{ field: 1, bytes: encode([{ field: 3, bytes: utf8('hi') }]) }])),
+    ).toEqual({
       kind: 'other',
       field: 1,
     });
@@ -45,7 +47,14 @@ describe('Pipecat protobuf frames', () => {
     ]);
     expect(decodePipecatFrame(frame)).toEqual({ kind: 'message', data: '{"type":"b"}' });
     // The last oneof member wins.
-    expect(decodePipecatFrame(encode([{ field: 4, bytes: inner }, { field: 2, bytes: new Uint8Array(4) }]))).toEqual({
+    expect(
+      decodePipecatFrame(
+        encode([
+          { field: 4, bytes: inner },
+          { field: 2, bytes: new Uint8Array(4) },
+        ]),
+      ),
+    ).toEqual({
       kind: 'other',
       field: 2,
     });
@@ -60,7 +69,10 @@ describe('Pipecat protobuf frames', () => {
       [Uint8Array.from([0x23, 0x00]), /wire type 3/], // a group start, not proto3
       [Uint8Array.from([0x02, 0x00]), /field number 0/],
       [Uint8Array.from([0x22, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), /10 bytes/],
-      [encode([{ field: 4, bytes: encode([{ field: 1, bytes: Uint8Array.from([0xc3, 0x28]) }]) }]), /invalid|encoded/i],
+      [
+        encode([{ field: 4, bytes: encode([{ field: 1, bytes: Uint8Array.from([0xc3, 0x28]) }]) }]),
+        /invalid|encoded/i,
+      ],
     ];
     for (const [bytes, error] of cases) {
       const r = decodePipecatFrame(bytes);
@@ -96,20 +108,41 @@ describe('Pipecat protobuf frames', () => {
 describe('JSON text and envelopes', () => {
   it('takes the JSON text of a message', () => {
     const { bridge } = setup();
-    bridge.ingest('{"label":"rtvi-ai","type":"user-started-speaking"}', { conversationId: 'j', receivedAt: BASE });
-    bridge.ingest('{"label":"rtvi-ai","type":"user-stopped-speaking"}', { conversationId: 'j', receivedAt: BASE + 500 });
-    bridge.ingest('{"label":"rtvi-ai","type":"bot-started-speaking"}', { conversationId: 'j', receivedAt: BASE + 1300 });
+    bridge.ingest('{"label":"rtvi-ai","type":"user-started-speaking"}', {
+      conversationId: 'j',
+      receivedAt: BASE,
+    });
+    bridge.ingest('{"label":"rtvi-ai","type":"user-stopped-speaking"}', {
+      conversationId: 'j',
+      receivedAt: BASE + 500,
+    });
+    bridge.ingest('{"label":"rtvi-ai","type":"bot-started-speaking"}', {
+      conversationId: 'j',
+      receivedAt: BASE + 1300,
+    });
     expect(bridge.end('j')!.turns[0]!.e2eLatencyMs).toBe(800);
   });
 
   it('takes forwarder envelopes (object or JSON), with their id and their ts in seconds', async () => {
     const { bridge, vt, spans } = setup();
     const ts = BASE / 1000;
-    bridge.ingest({ conversation_id: 'env-1', ts, message: { label: 'rtvi-ai', type: 'user-started-speaking' } });
+    bridge.ingest({
+      conversation_id: 'env-1',
+      ts,
+      message: { label: 'rtvi-ai', type: 'user-started-speaking' },
+    });
     bridge.ingest(
-      JSON.stringify({ conversation_id: 'env-1', ts: ts + 0.9, message: { label: 'rtvi-ai', type: 'user-stopped-speaking' } }),
+      JSON.stringify({
+        conversation_id: 'env-1',
+        ts: ts + 0.9,
+        message: { label: 'rtvi-ai', type: 'user-stopped-speaking' },
+      }),
     );
-    bridge.ingest({ conversation_id: 'env-1', ts: ts + 2.001, message: '{"label":"rtvi-ai","type":"bot-started-speaking"}' });
+    bridge.ingest({
+      conversation_id: 'env-1',
+      ts: ts + 2.001,
+      message: '{"label":"rtvi-ai","type":"bot-started-speaking"}',
+    });
     bridge.ingest({ conversation_id: 'env-1', ts: ts + 3, end: true });
     expect(bridge.stats().openConversations).toBe(0);
     await vt.forceFlush();
@@ -131,7 +164,11 @@ describe('what is ignored and what is malformed', () => {
     bridge.ingest({ label: 'rtvi-ai', type: 'user-audio-level', data: { value: 0.4 } }, at(20));
     bridge.ingest({ label: 'rtvi-ai', type: 'some-type-from-2027', data: [1, 2, 3] }, at(30));
     bridge.ingest(
-      { label: 'rtvi-ai', type: 'user-transcription', data: { text: 'hi', final: true, language: 'en', extra: 1 } },
+      {
+        label: 'rtvi-ai',
+        type: 'user-transcription',
+        data: { text: 'hi', final: true, language: 'en', extra: 1 },
+      },
       at(400),
     );
     bridge.ingest({ label: 'rtvi-ai', type: 'user-stopped-speaking' }, at(500));
@@ -150,23 +187,35 @@ describe('what is ignored and what is malformed', () => {
     bridge.ingest('{"label":"rtvi-ai","type":', at(1)); // not JSON
     bridge.ingest({ label: 'rtvi-ai', data: {} }, at(2)); // no type
     bridge.ingest(Uint8Array.from([0x22, 0x05, 0x0a]), at(3)); // truncated protobuf
-    bridge.ingest({ label: 'rtvi-ai', type: 'llm-function-call-in-progress', data: { function_name: 'x' } }, at(4));
+    bridge.ingest(
+      { label: 'rtvi-ai', type: 'llm-function-call-in-progress', data: { function_name: 'x' } },
+      at(4),
+    );
     bridge.ingest({ label: 'rtvi-ai', type: 'user-transcription', data: { text: 5 } }, at(5));
     bridge.ingest(
-      { label: 'rtvi-ai', type: 'metrics', data: { ttfb: [{ processor: 'OpenAILLMService#0', value: 'fast' }, 'x'] } },
+      {
+        label: 'rtvi-ai',
+        type: 'metrics',
+        data: { ttfb: [{ processor: 'OpenAILLMService#0', value: 'fast' }, 'x'] },
+      },
       at(6),
     );
     bridge.ingest({ label: 'rtvi-ai', type: 'metrics', data: { tokens: { prompt_tokens: 1 } } }, at(7));
     bridge.ingest({ label: 'rtvi-ai', type: 'metrics', data: 'lots' }, at(8));
     bridge.ingest({ conversation_id: '', ts: 'now', message: {} }, at(9)); // a broken envelope
-    bridge.ingest({ label: 'rtvi-ai', type: 'user-stopped-speaking' }, { conversationId: 'm', receivedAt: Number.NaN });
+    bridge.ingest(
+      { label: 'rtvi-ai', type: 'user-stopped-speaking' },
+      { conversationId: 'm', receivedAt: Number.NaN },
+    );
     bridge.ingest({ label: 'rtvi-ai', type: 'user-stopped-speaking' }, at(600));
     bridge.ingest({ label: 'rtvi-ai', type: 'bot-started-speaking' }, at(1000));
     const record = bridge.end('m')!;
     expect(record.turns[0]!.e2eLatencyMs).toBe(400);
     expect(bridge.stats().malformed).toBe(11); // the bad ttfb array holds two bad items
     expect(diagnostics).toHaveLength(11);
-    expect(diagnostics.every((d) => d.code === 'adapter_error' && d.message.startsWith('pipecat'))).toBe(true);
+    expect(diagnostics.every((d) => d.code === 'adapter_error' && d.message.startsWith('pipecat'))).toBe(
+      true,
+    );
     expect(diagnostics.filter((d) => d.conversationId === 'm')).toHaveLength(11);
     expect(diagnostics.map((d) => d.message).join('\n')).toMatch(
       /invalid JSON[\s\S]*tool_call_id[\s\S]*metrics\.tokens: not an array[\s\S]*envelope[\s\S]*receivedAt/,

@@ -34,7 +34,10 @@ async function start(options: { maxPayloadBytes?: number; token?: string } = {})
 /** A connected client; rejects with the HTTP status when the handshake is refused. */
 function connect(listener: PipecatListener, token: string | null = TOKEN): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(listener.url, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(
+      listener.url,
+      token === null ? {} : { headers: { authorization: `Bearer ${token}` } },
+    );
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -43,7 +46,9 @@ function connect(listener: PipecatListener, token: string | null = TOKEN): Promi
 }
 
 function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return new Promise((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
 }
 
 /** Sends envelopes and an end, then waits until the bridge has them (the server echoes nothing). */
@@ -51,9 +56,12 @@ async function send(ws: WebSocket, id: string, events: FixtureEvent[], end = tru
   const frames = events.map((e) =>
     JSON.stringify({ conversation_id: id, ts: (BASE + e.at_ms) / 1000, message: e.message }),
   );
-  if (end) frames.push(JSON.stringify({ conversation_id: id, ts: (BASE + events.at(-1)!.at_ms) / 1000, end: true }));
+  if (end)
+    frames.push(JSON.stringify({ conversation_id: id, ts: (BASE + events.at(-1)!.at_ms) / 1000, end: true }));
   await Promise.all(
-    frames.map((f) => new Promise<void>((resolve, reject) => ws.send(f, (err) => (err ? reject(err) : resolve())))),
+    frames.map(
+      (f) => new Promise<void>((resolve, reject) => ws.send(f, (err) => (err ? reject(err) : resolve()))),
+    ),
   );
 }
 
@@ -124,7 +132,13 @@ describe('listenForPipecat', () => {
     // The good bot sends the first half of its session, the others misbehave, then it finishes.
     await send(good, 'good', events.slice(0, 20), false);
     const bigClosed = closed(big);
-    big.send(JSON.stringify({ conversation_id: 'big', ts: BASE / 1000, message: { type: 'x', data: 'y'.repeat(5000) } }));
+    big.send(
+      JSON.stringify({
+        conversation_id: 'big',
+        ts: BASE / 1000,
+        message: { type: 'x', data: 'y'.repeat(5000) },
+      }),
+    );
     const garbledClosed = closed(garbled);
     garbled.send('{"conversation_id": "g", "ts": 1, "message": ');
     const binaryClosed = closed(binary);

@@ -41,10 +41,18 @@ const metricsData = fc.dictionary(
   fc.oneof(
     fc.array(item, { maxLength: 3 }),
     fc.array(
-      fc.record({ processor, ttfa: seconds, ttfat: seconds, leading_silence: seconds, thinking_time: seconds }),
+      fc.record({
+        processor,
+        ttfa: seconds,
+        ttfat: seconds,
+        leading_silence: seconds,
+        thinking_time: seconds,
+      }),
       { maxLength: 2 },
     ),
-    fc.array(fc.record({ prompt_tokens: fc.nat(5000), completion_tokens: fc.nat(500), total_tokens: fc.nat(6000) })),
+    fc.array(
+      fc.record({ prompt_tokens: fc.nat(5000), completion_tokens: fc.nat(500), total_tokens: fc.nat(6000) }),
+    ),
     fc.array(fc.record({ processor, value: fc.record({ audio_seconds: seconds }) })),
     fc.anything(),
   ),
@@ -54,26 +62,36 @@ const fnName = fc.option(fc.constantFrom('get_weather', 'book'), { nil: undefine
 
 /** Message types with plausible data, as Pipecat sends them. */
 const wellFormed = fc.oneof(
-  fc.constantFrom(
-    'user-started-speaking',
-    'user-stopped-speaking',
-    'vad-user-started-speaking',
-    'vad-user-stopped-speaking',
-    'bot-started-speaking',
-    'bot-stopped-speaking',
-    'bot-interrupted',
-    'bot-llm-started',
-    'bot-llm-stopped',
-    'bot-tts-started',
-    'bot-tts-stopped',
-    'user-mute-started',
-  ).map((type) => ({ type })),
+  fc
+    .constantFrom(
+      'user-started-speaking',
+      'user-stopped-speaking',
+      'vad-user-started-speaking',
+      'vad-user-stopped-speaking',
+      'bot-started-speaking',
+      'bot-stopped-speaking',
+      'bot-interrupted',
+      'bot-llm-started',
+      'bot-llm-stopped',
+      'bot-tts-started',
+      'bot-tts-stopped',
+      'user-mute-started',
+    )
+    .map((type) => ({ type })),
   fc.record({ type: fc.constant('metrics'), data: metricsData }),
   fc.record({
     type: fc.constant('user-transcription'),
-    data: fc.record({ text: fc.string(), final: fc.boolean(), user_id: fc.constant(''), timestamp: fc.string() }),
+    data: fc.record({
+      text: fc.string(),
+      final: fc.boolean(),
+      user_id: fc.constant(''),
+      timestamp: fc.string(),
+    }),
   }),
-  fc.record({ type: fc.constantFrom('user-llm-text', 'bot-llm-text', 'bot-tts-text'), data: fc.record({ text: fc.string() }) }),
+  fc.record({
+    type: fc.constantFrom('user-llm-text', 'bot-llm-text', 'bot-tts-text'),
+    data: fc.record({ text: fc.string() }),
+  }),
   fc.record({ type: fc.constant('llm-function-call-started'), data: fc.record({ function_name: fnName }) }),
   fc.record({
     type: fc.constant('llm-function-call-in-progress'),
@@ -91,7 +109,10 @@ const wellFormed = fc.oneof(
     type: fc.constant('error'),
     data: fc.record({ error: fc.string(), fatal: fc.boolean() }),
   }),
-  fc.record({ type: fc.constant('bot-ready'), data: fc.record({ version: fc.constantFrom('1.4.0', '2.1.0') }) }),
+  fc.record({
+    type: fc.constant('bot-ready'),
+    data: fc.record({ version: fc.constantFrom('1.4.0', '2.1.0') }),
+  }),
   fc.record({
     type: fc.constant('bot-output'),
     data: fc.record({ text: fc.string(), aggregated_by: fc.constant('sentence'), spoken: fc.boolean() }),
@@ -113,8 +134,18 @@ const KNOWN = [
 /** Anything at all: known types with garbage data, unknown types, other labels, raw text and bytes. */
 const anyInput = fc.oneof(
   { weight: 6, arbitrary: wellFormed.map((m) => ({ label: 'rtvi-ai', ...m }) as unknown) },
-  { weight: 2, arbitrary: fc.record({ label: fc.constant('rtvi-ai'), type: fc.constantFrom(...KNOWN), data: fc.anything() }) },
-  { weight: 1, arbitrary: fc.record({ label: fc.constant('rtvi-ai'), type: fc.string(), data: fc.anything() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      label: fc.constant('rtvi-ai'),
+      type: fc.constantFrom(...KNOWN),
+      data: fc.anything(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ label: fc.constant('rtvi-ai'), type: fc.string(), data: fc.anything() }),
+  },
   { weight: 1, arbitrary: fc.record({ label: fc.string(), type: fc.string() }) },
   { weight: 1, arbitrary: wellFormed.map((m) => JSON.stringify({ label: 'rtvi-ai', ...m })) },
   { weight: 1, arbitrary: wellFormed.map((m) => messageFrame(JSON.stringify({ label: 'rtvi-ai', ...m }))) },
@@ -229,14 +260,22 @@ describe('property: turn numbers match TurnTrackingObserver', () => {
         (steps) => {
           const vt = createVoxtrace({ otlp: false });
           const bridge = createPipecatBridge(vt);
-          let at = BASE;
-          const stream = steps.map((s) => ({ type: s.type, at: (at += s.dt) }));
+          const stream: { type: string; at: number }[] = [];
+          for (const s of steps) stream.push({ type: s.type, at: (stream.at(-1)?.at ?? BASE) + s.dt });
           for (const { type, at } of stream) {
             const message =
               type === 'tts-ttfb'
-                ? { label: 'rtvi-ai', type: 'metrics', data: { ttfb: [{ processor: 'CartesiaTTSService#0', value: 0.001 }] } }
+                ? {
+                    label: 'rtvi-ai',
+                    type: 'metrics',
+                    data: { ttfb: [{ processor: 'CartesiaTTSService#0', value: 0.001 }] },
+                  }
                 : type === 'error'
-                  ? { label: 'rtvi-ai', type: 'error', data: { error: 'CartesiaTTSService#0 hiccup', fatal: false } }
+                  ? {
+                      label: 'rtvi-ai',
+                      type: 'error',
+                      data: { error: 'CartesiaTTSService#0 hiccup', fatal: false },
+                    }
                   : { label: 'rtvi-ai', type };
             bridge.ingest(message, { receivedAt: at, conversationId: 't' });
           }

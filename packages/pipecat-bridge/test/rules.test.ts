@@ -126,7 +126,9 @@ describe('metric values ≤ 0 and empty metrics are ignored', () => {
 
 describe('tokens go to the active LLM', () => {
   it('puts each completion on the LLM call in progress, and late tokens on the totals only', async () => {
-    const tokens = (p: number, c: number) => ({ tokens: [{ prompt_tokens: p, completion_tokens: c, total_tokens: p + c }] });
+    const tokens = (p: number, c: number) => ({
+      tokens: [{ prompt_tokens: p, completion_tokens: c, total_tokens: p + c }],
+    });
     const { spans, conversation } = await run(
       userTurn(
         messages(
@@ -158,7 +160,10 @@ describe('processors are classified by their …STTService / …LLMService / …
     });
     expect(classifyProcessor('OpenAILLMService#12')?.kind).toBe('llm');
     expect(classifyProcessor('OpenAILLMService#12')?.provider).toBe('openai');
-    expect(classifyProcessor('ElevenLabsTTSService#1')).toMatchObject({ kind: 'tts', provider: 'elevenlabs' });
+    expect(classifyProcessor('ElevenLabsTTSService#1')).toMatchObject({
+      kind: 'tts',
+      provider: 'elevenlabs',
+    });
     expect(classifyProcessor('GeminiLiveLLMService#0')?.provider).toBe('geminilive');
     expect(classifyProcessor('LocalSmartTurnAnalyzerV3#0')).toBeNull();
     expect(classifyProcessor('LLMUserAggregator#0')).toBeNull();
@@ -189,7 +194,11 @@ describe('function calls', () => {
   const started = (at: number, name?: string) =>
     messages([at, 'llm-function-call-started', name ? { function_name: name } : {}])[0]!;
   const inProgress = (at: number, id: string, name?: string) =>
-    messages([at, 'llm-function-call-in-progress', { tool_call_id: id, ...(name ? { function_name: name } : {}) }])[0]!;
+    messages([
+      at,
+      'llm-function-call-in-progress',
+      { tool_call_id: id, ...(name ? { function_name: name } : {}) },
+    ])[0]!;
   const stopped = (at: number, id: string, extra: object = {}) =>
     messages([at, 'llm-function-call-stopped', { tool_call_id: id, cancelled: false, ...extra }])[0]!;
   const tools = (spans: ReadableSpan[]) =>
@@ -265,14 +274,20 @@ describe('function calls', () => {
   });
 
   it('marks stopped{cancelled:true} as a cancelled tool span', async () => {
-    const { spans } = await run(userTurn([started(1100, 'slow'), inProgress(1101, 'x'), stopped(1500, 'x', { cancelled: true })]));
+    const { spans } = await run(
+      userTurn([started(1100, 'slow'), inProgress(1101, 'x'), stopped(1500, 'x', { cancelled: true })]),
+    );
     expect(tools(spans)).toEqual([{ name: 'slow', id: 'x', start: 1101, ms: 399, cancelled: true }]);
   });
 
   it('accepts the deprecated llm-function-call (protocol 1.x) as a tool start', async () => {
     const { spans, diagnostics } = await run(
       userTurn([
-        ...messages([1100, 'llm-function-call', { function_name: 'legacy', tool_call_id: 'L1', args: { q: 'x' } }]),
+        ...messages([
+          1100,
+          'llm-function-call',
+          { function_name: 'legacy', tool_call_id: 'L1', args: { q: 'x' } },
+        ]),
         stopped(1180, 'L1'),
       ]),
     );
@@ -288,7 +303,11 @@ describe('barge-in counts only while the bot speaks', () => {
   it('ignores bot-interrupted while the bot is silent (every user-turn start sends one)', async () => {
     const { record } = await run([
       ...userTurn(),
-      ...messages([4000, 'user-started-speaking'], [4002, 'bot-interrupted'], [4500, 'user-stopped-speaking']),
+      ...messages(
+        [4000, 'user-started-speaking'],
+        [4002, 'bot-interrupted'],
+        [4500, 'user-stopped-speaking'],
+      ),
       ...messages([4600, 'bot-interrupted']),
     ]);
     expect(record.interruptions).toBe(0);
@@ -370,11 +389,21 @@ describe('errors', () => {
 
   it('records a non-fatal error on its turn and goes on', async () => {
     const { record } = await run(
-      userTurn(messages([1500, 'error', { error: 'DeepgramSTTService#0 connection lost, reconnecting', fatal: false }])),
+      userTurn(
+        messages([
+          1500,
+          'error',
+          { error: 'DeepgramSTTService#0 connection lost, reconnecting', fatal: false },
+        ]),
+      ),
     );
     expect(record.outcome).toBe('completed');
     expect(record.turns[0]!.errors).toEqual([
-      expect.objectContaining({ layer: 'stt', recoverable: true, message: expect.stringContaining('Deepgram') }),
+      expect.objectContaining({
+        layer: 'stt',
+        recoverable: true,
+        message: expect.stringContaining('Deepgram'),
+      }),
     ]);
   });
 });
@@ -429,7 +458,10 @@ describe('turn latency', () => {
   });
 
   it('runs from the last vad-user-stopped-speaking minus the stop delay with the VAD option', async () => {
-    const { record, spans } = await run(vadTurn, { latencyFrom: 'vad-user-stopped-speaking', vadStopDelayMs: 200 });
+    const { record, spans } = await run(vadTurn, {
+      latencyFrom: 'vad-user-stopped-speaking',
+      vadStopDelayMs: 200,
+    });
     expect(record.turns[0]!.e2eLatencyMs).toBe(2600 - (1600 - 200));
     expect(turns(spans)[0]!.attributes['pipecat.turn.latency_from']).toBe('vad-user-stopped-speaking');
     const other = await run(vadTurn, { latencyFrom: 'vad-user-stopped-speaking', vadStopDelayMs: 800 });
@@ -452,9 +484,17 @@ describe('turn latency', () => {
 describe('turn numbering follows TurnTrackingObserver', () => {
   it('keeps one turn while the user resumes speaking before the bot answers', async () => {
     const { record } = await run([
-      ...messages([0, 'user-started-speaking'], [500, 'user-stopped-speaking'], [600, 'user-started-speaking']),
+      ...messages(
+        [0, 'user-started-speaking'],
+        [500, 'user-stopped-speaking'],
+        [600, 'user-started-speaking'],
+      ),
       ...messages([900, 'user-stopped-speaking'], [1000, 'bot-llm-started'], [1500, 'bot-started-speaking']),
-      ...messages([2000, 'bot-stopped-speaking'], [4000, 'user-started-speaking'], [4500, 'user-stopped-speaking']),
+      ...messages(
+        [2000, 'bot-stopped-speaking'],
+        [4000, 'user-started-speaking'],
+        [4500, 'user-stopped-speaking'],
+      ),
     ]);
     expect(record.turnCount).toBe(2);
     expect(record.turns[0]!.e2eLatencyMs).toBe(600);
