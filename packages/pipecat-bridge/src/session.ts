@@ -189,7 +189,7 @@ export class PipecatSession {
       case 'bot-tts-stopped':
         return this.ttsStopped(at, false);
       default:
-        if (type in dataSchemas) return this.withData(type as KnownType, message, at);
+        if (Object.hasOwn(dataSchemas, type)) return this.withData(type as KnownType, message, at);
       // Every other type (audio levels, bot-tts-text, server messages, types added later) is ignored.
     }
   }
@@ -467,7 +467,7 @@ export class PipecatSession {
   private metrics(data: DataOf<'metrics'>, message: RtviMessage): void {
     if (!data) return; // empty metrics: TurnMetricsData, TextAggregationMetricsData
     for (const [key, items] of Object.entries(data)) {
-      if (!(key in metricItemSchemas)) continue;
+      if (!Object.hasOwn(metricItemSchemas, key)) continue;
       if (!Array.isArray(items)) {
         this.hooks.malformed(`malformed metrics.${key}: not an array`, message);
         continue;

@@ -163,6 +163,9 @@ describe('what is ignored and what is malformed', () => {
     bridge.ingest({ label: 'rtvi-ai', type: 'bot-llm-search-response', data: { origins: [] } }, at(10));
     bridge.ingest({ label: 'rtvi-ai', type: 'user-audio-level', data: { value: 0.4 } }, at(20));
     bridge.ingest({ label: 'rtvi-ai', type: 'some-type-from-2027', data: [1, 2, 3] }, at(30));
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
+      bridge.ingest({ label: 'rtvi-ai', type, data: {} }, at(31));
+    bridge.ingest({ label: 'rtvi-ai', type: 'metrics', data: { constructor: [1], toString: 'x' } }, at(32));
     bridge.ingest(
       {
         label: 'rtvi-ai',
@@ -176,7 +179,7 @@ describe('what is ignored and what is malformed', () => {
     bridge.end('u');
     await vt.forceFlush();
     expect(diagnostics).toEqual([]);
-    expect(bridge.stats()).toMatchObject({ received: 8, ignored: 1, malformed: 0 });
+    expect(bridge.stats()).toMatchObject({ received: 13, ignored: 1, malformed: 0 });
     expect(byName(spans(), 'turn')[0]!.attributes['turn.e2e_latency_ms']).toBe(400);
   });
 
