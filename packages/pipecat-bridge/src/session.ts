@@ -113,7 +113,7 @@ const MAX_OPEN_TOOLS = 256;
 /** Translates one conversation's RTVI messages into voxtrace events. */
 export class PipecatSession {
   /** Time of the latest message. */
-  lastAt: number;
+  private lastAt: number;
 
   // Pipecat's TurnTrackingObserver state: a new turn starts when the user speaks after the bot has.
   private turn = 1;
@@ -145,10 +145,6 @@ export class PipecatSession {
     startedAt: number,
   ) {
     this.lastAt = startedAt;
-  }
-
-  get ended(): boolean {
-    return this.conv.ended;
   }
 
   /** Ends the conversation (idempotent). */
