@@ -303,8 +303,10 @@ export class Conversation {
       case 'user.speech.started': {
         const cur = this.current;
         if (cur && at < cur.startedAt) return this.late(e);
-        // Speech resumed before the agent answered: the same turn goes on (as Pipecat and LiveKit count turns).
-        if (cur && cur.initiator === 'user' && !agentResponded(cur)) {
+        // Speech before the agent's first audio continues the turn, whoever opened it: LiveKit's and
+        // Pipecat's turn counters (TurnTrackingObserver) count turns the same way.
+        if (cur && cur.agentSpeechStartedAt === null) {
+          cur.userSpeechStartedAt ??= at;
           cur.userSpeechEndedAt = null;
           this.touch(cur, at, e.attributes);
           return;
@@ -651,11 +653,6 @@ function adoptable<C extends { startedAt: number | null }>(
   seenAt: (c: C) => number | null,
 ): C | undefined {
   return calls.find((c) => c.startedAt === null && (seenAt(c) ?? -Infinity) >= at);
-}
-
-/** Whether the agent has answered in this turn (audio started or synthesized). */
-function agentResponded(t: TurnState): boolean {
-  return t.agentSpeechStartedAt !== null || t.tts.some((c) => c.firstAudioAt !== null || c.endedAt !== null);
 }
 
 function diff(from: number | null, to: number | null): number | null {

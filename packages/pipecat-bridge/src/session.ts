@@ -120,8 +120,6 @@ export class PipecatSession {
   private botSpeaking = false;
   private botHasSpoken = false;
   private bargedIn = false;
-  // What core's Conversation holds as its current turn (it splits turns more eagerly; see userStarted).
-  private coreTurn: { byUser: boolean; agentAudio: boolean } | null = null;
 
   private userTurnOpen = false;
   private vadStopAt: number | null = null;
@@ -231,11 +229,9 @@ export class PipecatSession {
   // -- turns and speech ------------------------------------------------------------------------
 
   /**
-   * Pipecat's `TurnTrackingObserver` opens turn 1 at `StartFrame` and a new turn when the user
-   * starts speaking after the bot has started speaking in the current turn; otherwise the user's
-   * speech continues the turn. Core's `Conversation` continues a turn only if it was opened by the
-   * user and the agent produced no audio yet (not even TTS audio). Where Pipecat continues and core
-   * would split, the start is not forwarded, so both count the same turns.
+   * Pipecat's `TurnTrackingObserver` opens a new turn when the user starts speaking after the bot has
+   * started speaking in the current turn; otherwise the user's speech continues the turn. Core's
+   * `Conversation` counts turns the same way, so every start is forwarded.
    */
   private userStarted(at: number): void {
     const newTurn = this.botHasSpoken;
@@ -247,11 +243,7 @@ export class PipecatSession {
     }
     this.userTurnOpen = true;
     this.vadStopAt = null;
-    const coreContinues = this.coreTurn?.byUser === true && !this.coreTurn.agentAudio;
-    if (newTurn || this.coreTurn === null || coreContinues) {
-      this.emit({ type: 'user.speech.started', at });
-      if (!coreContinues) this.coreTurn = { byUser: true, agentAudio: false };
-    }
+    this.emit({ type: 'user.speech.started', at });
   }
 
   private userStopped(at: number): void {
@@ -276,7 +268,6 @@ export class PipecatSession {
     this.bargedIn = false;
     this.userTurnOpen = false;
     this.emit({ type: 'agent.speech.started', at, attributes });
-    this.agentAudio(this.turn);
   }
 
   private botStopped(at: number): void {
@@ -378,12 +369,6 @@ export class PipecatSession {
       ...(cancelled ? { cancelled } : {}),
       attributes: tts.attributes,
     });
-    this.agentAudio(tts.turn);
-  }
-
-  /** Core counts TTS audio as the agent answering; remember it for the turn it belongs to. */
-  private agentAudio(turn: number): void {
-    if (turn === this.turn && this.coreTurn) this.coreTurn.agentAudio = true;
   }
 
   // -- tools -----------------------------------------------------------------------------------
@@ -552,7 +537,6 @@ export class PipecatSession {
         ...this.service('tts'),
         attributes: { [ATTR.processor]: m.processor },
       });
-      this.agentAudio(this.tts.turn);
     }
     // Otherwise: no open call (stale, after an interruption) or another kind of processor.
   }
@@ -599,10 +583,6 @@ export class PipecatSession {
   }
 
   private emit(event: VoiceEvent): void {
-    // Every event but an error opens core's first turn when there is none.
-    if (this.coreTurn === null && event.type !== 'error') {
-      this.coreTurn = { byUser: event.type === 'user.speech.started', agentAudio: false };
-    }
     this.conv.record(event);
   }
 }
