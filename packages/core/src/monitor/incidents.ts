@@ -34,6 +34,8 @@ export interface Trigger {
   layer: Layer | null;
   /** Observed value at the last evaluation (`null` without data). */
   value: number | null;
+  /** Value furthest past the threshold while it fired (in an incident: during that incident). */
+  worstValue: number | null;
   comparator: Comparator;
   threshold: number;
   /** When it started firing (epoch ms), `null` while it has not fired. */
@@ -104,8 +106,11 @@ export interface Incident {
 /** Longest timeline kept per incident. */
 export const MAX_TIMELINE = 100;
 
-/** A trigger from a rule's live state. */
-export function triggerOf(t: RuleTracker): Trigger {
+/** A trigger from a rule's live state; `worst` is its worst value while firing, if tracked. */
+export function triggerOf(
+  t: RuleTracker,
+  worst: number | null = t.state === 'firing' ? t.value : null,
+): Trigger {
   const m = MEASURES[t.rule.metric];
   return {
     rule: t.rule.name,
@@ -115,6 +120,7 @@ export function triggerOf(t: RuleTracker): Trigger {
     severity: t.rule.severity,
     layer: t.layer,
     value: t.value,
+    worstValue: worst,
     comparator: t.rule.comparator,
     threshold: t.rule.threshold,
     firingSince: t.state === 'firing' ? t.firedAt : null,
@@ -151,6 +157,8 @@ export class OpenIncident {
   clearSince: number | null = null;
   update = 0;
   readonly members = new Map<string, RuleTracker>();
+  /** Worst value of each member while it fired. */
+  readonly worst = new Map<string, number>();
   readonly timeline: TimelineEntry[] = [];
 
   constructor(
@@ -175,6 +183,18 @@ export class OpenIncident {
     if (e2eLatencyMs !== null && e2eLatencyMs >= 0) this.sketch.accept(e2eLatencyMs);
   }
 
+  /** Keeps the highest window P90 and each firing member's worst value. */
+  peak(windowP90Ms: number | null): void {
+    if (windowP90Ms !== null) this.peakWindowP90Ms = Math.max(this.peakWindowP90Ms ?? 0, windowP90Ms);
+    for (const t of this.members.values()) {
+      if (t.state !== 'firing' || t.value === null) continue;
+      const before = this.worst.get(t.rule.name);
+      const low = t.rule.comparator === '<' || t.rule.comparator === '<=';
+      if (before === undefined || (low ? t.value < before : t.value > before))
+        this.worst.set(t.rule.name, t.value);
+    }
+  }
+
   log(entry: TimelineEntry): void {
     this.timeline.push(entry);
     // Keep the head (detected, opened) and the most recent entries.
@@ -191,7 +211,7 @@ export class OpenIncident {
       openedAt: this.openedAt,
       updatedAt: this.updatedAt,
       resolvedAt: this.resolvedAt,
-      triggers: [...this.members.values()].map(triggerOf),
+      triggers: [...this.members.values()].map((t) => triggerOf(t, this.worst.get(t.rule.name) ?? null)),
       layer: this.layer,
       timeline: this.timeline.map((e) => ({ ...e })),
       figures: {
@@ -247,24 +267,19 @@ export class IncidentTracker {
   ): void {
     const firing = trackers.filter((t) => t.state === 'firing');
     const anyActive = trackers.some((t) => t.state === 'firing' || t.state === 'pending');
-    let inc = this.current;
-    if (!inc) {
-      if (firing.length === 0) return;
-      inc = this.open(now, firing);
-    } else {
-      this.update(inc, now, trackers, previous, firing, anyActive);
-    }
-    if (inc && inc.status !== 'resolved' && windowP90Ms !== null)
-      inc.peakWindowP90Ms = Math.max(inc.peakWindowP90Ms ?? 0, windowP90Ms);
+    const inc = this.current;
+    if (inc) this.update(inc, now, trackers, previous, firing, anyActive, windowP90Ms);
+    else if (firing.length > 0) this.open(now, firing, windowP90Ms);
   }
 
-  private open(now: number, firing: RuleTracker[]): OpenIncident {
+  private open(now: number, firing: RuleTracker[], windowP90Ms: number | null): void {
     const { severity, layer } = leadOf(firing);
     this.seq++;
     const inc = new OpenIncident(this.seq, incidentId(now), now, this.opts.baselineAt(now), severity!, layer);
     const detectedAt = Math.min(...firing.map((t) => t.activeAt ?? now));
     inc.log({ at: detectedAt, event: 'detected', message: `First anomalous metric: ${describe(firing)}` });
     for (const t of firing) inc.members.set(t.rule.name, t);
+    inc.peak(windowP90Ms);
     inc.log({
       at: now,
       event: 'opened',
@@ -274,7 +289,6 @@ export class IncidentTracker {
     });
     this.current = inc;
     this.notify(inc, now);
-    return inc;
   }
 
   private update(
@@ -284,6 +298,7 @@ export class IncidentTracker {
     previous: ReadonlyMap<RuleTracker, string>,
     firing: RuleTracker[],
     anyActive: boolean,
+    windowP90Ms: number | null,
   ): void {
     let changed = false;
     for (const t of trackers) {
@@ -302,6 +317,7 @@ export class IncidentTracker {
         inc.log({ at: now, event: 'rule_resolved', rule: t.rule.name, message: `${t.rule.name} cleared` });
       }
     }
+    inc.peak(windowP90Ms);
     if (firing.length > 0) {
       const { severity, layer } = leadOf(firing);
       inc.clearSince = null;

@@ -120,11 +120,14 @@ export function renderInternalUpdate(incident: Incident, options: InternalUpdate
   const f = incident.figures;
   const lead = leadTrigger(incident);
   const findings = [
-    ...incident.triggers.map(
-      (t) =>
-        `${t.rule}: ${t.label} ${format(t.value, t.metric)} ${t.comparator} ${format(t.threshold, t.metric)} (${t.severity}${t.layer ? `, ${LAYER_NAMES[t.layer]}` : ''}${t.firing ? '' : ', cleared'})`,
-    ),
-    `Turn latency P90 during the incident ${ms(f.p90Ms)} vs ${f.baselineSource} ${ms(f.baselineP90Ms)}; ${f.turns} turns, ${f.callsAffected} calls affected, ${f.failedCalls} failed or abandoned`,
+    ...incident.triggers.map((t) => {
+      const where = `${t.severity}${t.layer ? `, ${LAYER_NAMES[t.layer]}` : ''}`;
+      const limit = `${t.comparator} ${format(t.threshold, t.metric)}`;
+      return t.firing
+        ? `${t.rule}: ${t.label} ${format(t.value, t.metric)} ${limit}, worst ${format(t.worstValue, t.metric)} (${where})`
+        : `${t.rule}: ${t.label} peaked at ${format(t.worstValue, t.metric)} (${limit}); cleared (${where})`;
+    }),
+    `Turn latency P90 ${ms(f.p90Ms)} over the ${f.turns} turns since the incident opened (window peak ${ms(f.peakWindowP90Ms)}) vs ${f.baselineSource} ${ms(f.baselineP90Ms)}; ${f.callsAffected} calls affected, ${f.failedCalls} failed or abandoned`,
     ...(options.findings ?? []),
   ];
   const steps = options.nextSteps ?? checklistSteps(incident, now);
@@ -201,20 +204,44 @@ export function renderResolution(incident: Incident, options: ResolutionOptions 
   ].join('\n');
 }
 
-/** The trigger that defines the incident: the most severe, earliest firing one. */
+/** Component figures diagnose; they lead a message only when nothing callers feel has fired. */
+const DIAGNOSTIC: ReadonlySet<MonitorMetric> = new Set([
+  'sttLatencyP90Ms',
+  'turnDetectionDelayP90Ms',
+  'llmTtftP90Ms',
+  'llmTotalP90Ms',
+  'toolDurationP90Ms',
+  'ttsTtfbP90Ms',
+  'networkLatencyP90Ms',
+]);
+
+/**
+ * The trigger that names the incident in words: the most severe; then one callers feel (turn
+ * latency, rates) before a component figure; then the one furthest past its threshold (the higher
+ * band, e.g. P90 > 5 s over > 3.5 s); then the earliest.
+ */
 function leadTrigger(incident: Incident): Trigger {
-  const rank = (t: Trigger) => Number(t.severity.slice(-1)) * 10 + (t.firing ? 0 : 5);
+  const rank = (t: Trigger) => Number(t.severity.slice(-1)) * 10 + (DIAGNOSTIC.has(t.metric) ? 1 : 0);
   return [...incident.triggers].sort(
-    (a, b) => rank(a) - rank(b) || (a.firingSince ?? 0) - (b.firingSince ?? 0),
+    (a, b) => rank(a) - rank(b) || past(b) - past(a) || (a.firingSince ?? 0) - (b.firingSince ?? 0),
   )[0]!;
 }
 
-/** `Turn latency P90 8.2 s (threshold 7.0 s), LLM` */
+/** How far the worst value went past the threshold, relative to it. */
+function past(t: Trigger): number {
+  const v = t.worstValue ?? t.value;
+  if (v === null || t.threshold === 0) return 0;
+  return t.comparator.startsWith('<') ? (t.threshold - v) / t.threshold : (v - t.threshold) / t.threshold;
+}
+
+/** `Turn latency P90 6.6 s (threshold > 5.0 s), LLM`; once cleared, `… up to 6.6 s …`. */
 function briefDescription(incident: Incident): string {
   const t = leadTrigger(incident);
   const label = t.label.charAt(0).toUpperCase() + t.label.slice(1);
   const layer = incident.layer ? `, ${LAYER_NAMES[incident.layer]}` : '';
-  return `${label} ${format(t.value, t.metric)} (threshold ${t.comparator} ${format(t.threshold, t.metric)})${layer}`;
+  const word = t.firing ? '' : t.comparator.startsWith('<') ? ' down to' : ' up to';
+  const v = t.firing ? t.value : t.worstValue;
+  return `${label}${word} ${format(v, t.metric)} (threshold ${t.comparator} ${format(t.threshold, t.metric)})${layer}`;
 }
 
 function externalDescription(kind: Kind): string {
