@@ -31,16 +31,9 @@ export interface Observability {
 
 /** See the module comment. Throws on invalid options (rules, label cap, a registry already in use). */
 export function createObservability(o: ObservabilityOptions): Observability {
-  let monitor: MonitorEngine | null = null;
-  const metrics =
-    o.metrics === false
-      ? null
-      : new MetricsSink({
-          ...o.metrics,
-          registry: o.metrics?.registry ?? new Registry(),
-          severity: () => monitor?.severity ?? null,
-        });
-  monitor = new MonitorEngine({
+  let metrics: MetricsSink | null = null;
+  // The monitor first: its options are validated before anything is registered in the user's registry.
+  const monitor = new MonitorEngine({
     ...(o.monitor === false ? {} : o.monitor),
     thresholds: o.thresholds,
     now: o.now,
@@ -49,13 +42,22 @@ export function createObservability(o: ObservabilityOptions): Observability {
     onDiagnostic: o.onDiagnostic,
     onWorkersActive: (n) => metrics?.setWorkersActive(n),
   });
+  if (o.metrics !== false) {
+    metrics = new MetricsSink({
+      ...o.metrics,
+      registry: o.metrics?.registry ?? new Registry(),
+      severity: () => monitor.severity,
+    });
+  }
+  monitor.start();
   const sinks: VoxtraceSink[] = [];
   if (metrics) sinks.push(metrics);
   if (monitor.enabled) sinks.push(monitor);
+  const m = metrics;
   return {
     monitor,
-    registry: metrics?.registry ?? null,
+    registry: m?.registry ?? null,
     sinks,
-    diagnostic: (d) => metrics?.diagnostic(d),
+    diagnostic: (d) => m?.diagnostic(d),
   };
 }

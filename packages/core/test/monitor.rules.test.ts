@@ -20,7 +20,7 @@ import {
   SEV2_TRIGGERS,
   SEV3_TRIGGERS,
 } from '@voxtrace/core/thresholds';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MINUTE, SECOND, Simulation, T0 } from './support/voice-traffic.js';
 
 const rules = defaultRules(resolveThresholds());
@@ -172,6 +172,30 @@ describe('rule states', () => {
     // Resolved once the last slow turn is older than the 5-minute window.
     expect(states[2]!.at).toBeGreaterThan(T0 + 5 * MINUTE);
     expect(sim.vt.monitor.snapshot().counts.turns).toBe(0);
+  });
+});
+
+describe('evaluation and switching off', () => {
+  it('evaluates on its own timer, with the real clock', async () => {
+    const vt = createVoxtrace({ otlp: false, monitor: { evaluationIntervalMs: 20 } });
+    expect(vt.monitor.snapshot().evaluatedAt).toBeNull();
+    await vi.waitFor(() => expect(vt.monitor.snapshot().evaluatedAt).not.toBeNull(), { timeout: 5000 });
+    await vt.shutdown();
+  });
+
+  it('monitor: false observes nothing while the metrics still count', async () => {
+    const vt = createVoxtrace({ otlp: false, monitor: false });
+    const conv = vt.startConversation({ id: 'off' });
+    conv.record({ type: 'user.speech.started', at: T0 });
+    conv.record({ type: 'user.speech.ended', at: T0 + 1000 });
+    conv.record({ type: 'agent.speech.started', at: T0 + 1800 });
+    conv.end({ outcome: 'completed' });
+    expect(vt.monitor.enabled).toBe(false);
+    const s = vt.monitor.evaluate();
+    expect(s).toMatchObject({ enabled: false, evaluatedAt: null, counts: { turns: 0, conversations: 0 } });
+    expect(vt.monitor.recordQuality({ wordErrorRate: 0.1 })).toBe(false);
+    expect(await vt.registry!.metrics()).toContain('agent_requests_total{status="success"} 1');
+    await vt.shutdown();
   });
 });
 

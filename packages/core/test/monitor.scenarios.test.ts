@@ -1,6 +1,7 @@
 // Driven-clock scenarios: real VoiceEvents through createVoxtrace, time advanced by the test, rules
 // evaluated every 10 s of simulated time. See support/voice-traffic.ts.
 import { renderInternalUpdate, renderResolution, renderStakeholderUpdate } from '@voxtrace/core';
+import { SEV1_CHECKLIST } from '@voxtrace/core/thresholds';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MINUTE, SECOND, Simulation, T0 } from './support/voice-traffic.js';
 
@@ -168,8 +169,22 @@ describe('task completion collapsing', () => {
     // It opened below SEV-1 (the 85 % / 70 % / 50 % rules fire first) and was raised.
     expect(sim.incidents[0]!.severity).not.toBe('SEV-1');
     expect(latest.timeline.some((t) => t.event === 'severity_changed' && t.severity === 'SEV-1')).toBe(true);
-    expect(renderInternalUpdate(latest)).toMatch(
-      /^\[SEV-1\] Task completion rate [\d.]+ % \(threshold < 10 %\), Dialog/,
+    const internal = renderInternalUpdate(latest);
+    expect(internal).toMatch(/^\[SEV-1\] Task completion rate [\d.]+ % \(threshold < 10 %\), Dialog/);
+    // Next steps come from the SEV-1 checklist phase for the incident's age.
+    const minute = (latest.updatedAt - latest.openedAt) / MINUTE;
+    const phase = SEV1_CHECKLIST.find(
+      (p) => minute >= p.fromMinute && (p.toMinute === null || minute < p.toMinute),
+    )!;
+    expect(internal).toContain(`- ${phase.title}:\n- ${phase.steps[0]}`);
+    // SEV-1 updates every 30-60 minutes: the next one is 30 minutes after this one.
+    expect(internal).toContain(
+      `Next update: ${new Date(latest.updatedAt + 30 * MINUTE).toISOString().slice(11, 16)} UTC`,
+    );
+    const external = renderStakeholderUpdate(latest);
+    expect(external).toContain('We are aware of an issue affecting requests handled by the voice agent.');
+    expect(external).toContain(
+      'Impact: Fewer callers than usual are able to complete their requests with the voice agent.',
     );
   });
 });

@@ -283,7 +283,8 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
   private workers = 1;
   private evaluatedAt: number | null = null;
   private severity_: Severity | null = null;
-  private readonly timer: NodeJS.Timeout | null = null;
+  private readonly every: number;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: MonitorEngineOptions) {
     this.enabled = opts.enabled ?? true;
@@ -314,11 +315,20 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
         }
       },
     });
-    const every = opts.evaluationIntervalMs ?? bucketMs;
-    if (this.enabled && every > 0) {
-      this.timer = setInterval(() => this.evaluateSafely(), every);
+    this.every = opts.evaluationIntervalMs ?? bucketMs;
+    if (!Number.isFinite(this.every) || this.every < 0)
+      throw new RangeError(
+        `monitor.evaluationIntervalMs must be 0 or a positive number of ms, got ${this.every}`,
+      );
+  }
+
+  /** Starts the evaluation timer (unref'd: it never keeps the process alive). Idempotent. */
+  start(): this {
+    if (this.enabled && this.every > 0 && !this.timer) {
+      this.timer = setInterval(() => this.evaluateSafely(), this.every);
       this.timer.unref();
     }
+    return this;
   }
 
   // -- sink ------------------------------------------------------------------------------------
@@ -329,6 +339,7 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
 
   async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     this.setWorkersActive(0);
   }
 
@@ -659,5 +670,9 @@ export interface CreateMonitorOptions extends MonitorOptions {
  */
 export function createMonitor(options: CreateMonitorOptions = {}): Monitor & VoxtraceSink {
   const { thresholds, now, ...rest } = options;
-  return new MonitorEngine({ ...rest, thresholds: resolveThresholds(thresholds), now: now ?? Date.now });
+  return new MonitorEngine({
+    ...rest,
+    thresholds: resolveThresholds(thresholds),
+    now: now ?? Date.now,
+  }).start();
 }
