@@ -75,7 +75,7 @@ const FUNCTIONALITY: Record<Kind, string> = {
 
 /** Options shared by the renderers. */
 export interface TemplateOptions {
-  /** Time of the message, epoch ms. Default: the incident's `resolvedAt`, else `updatedAt`. */
+  /** Time of the message, epoch ms. Default: when the payload was made (`resolvedAt` once resolved). */
   now?: number;
   /** Replaces the generated brief description. */
   description?: string;
@@ -216,13 +216,21 @@ const DIAGNOSTIC: ReadonlySet<MonitorMetric> = new Set([
 ]);
 
 /**
- * The trigger that names the incident in words: the most severe; then one callers feel (turn
- * latency, rates) before a component figure; then the one furthest past its threshold (the higher
- * band, e.g. P90 > 5 s over > 3.5 s); then the earliest.
+ * The trigger that names the incident in words: the most severe; then turn latency P90 (the seed's
+ * headline figure), then other figures callers feel (rates, other percentiles), then component
+ * figures; on the same figure the higher band (P90 > 5 s over > 3.5 s); then the one furthest past
+ * its threshold; then the earliest.
  */
 function leadTrigger(incident: Incident): Trigger {
-  const rank = (t: Trigger) => Number(t.severity.slice(-1)) * 10 + (DIAGNOSTIC.has(t.metric) ? 1 : 0);
-  return [...incident.triggers].sort(
+  const rank = (t: Trigger) =>
+    Number(t.severity.slice(-1)) * 10 +
+    (t.metric === 'e2eLatencyP90Ms' ? 0 : DIAGNOSTIC.has(t.metric) ? 2 : 1);
+  const worseBand = (a: Trigger, b: Trigger) =>
+    a.metric === b.metric &&
+    a.severity === b.severity &&
+    (a.comparator.startsWith('<') ? a.threshold < b.threshold : a.threshold > b.threshold);
+  const top = incident.triggers.filter((t) => !incident.triggers.some((o) => worseBand(o, t)));
+  return top.sort(
     (a, b) => rank(a) - rank(b) || past(b) - past(a) || (a.firingSince ?? 0) - (b.firingSince ?? 0),
   )[0]!;
 }
@@ -302,8 +310,9 @@ function detectedAt(incident: Incident): number {
   return incident.timeline.find((e) => e.event === 'detected')?.at ?? incident.openedAt;
 }
 
+/** The message's time: the option, else when the payload was made (its duration is measured up to then). */
 function timeOf(incident: Incident, options: TemplateOptions): number {
-  return options.now ?? incident.resolvedAt ?? incident.updatedAt;
+  return options.now ?? incident.openedAt + incident.figures.durationMs;
 }
 
 function ms(v: number | null): string {
