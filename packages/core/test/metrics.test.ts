@@ -13,7 +13,7 @@ import {
 import { RESPONSE_LATENCY_BUCKETS_SECONDS, SEED_METRIC_NAMES } from '@voxtrace/core/thresholds';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseExposition, promtoolCheck, valueOf } from './support/exposition.js';
+import { parseExposition, promtoolCheck, sampleValue } from './support/exposition.js';
 import { T0 } from './support/voice-traffic.js';
 
 let vt: Voxtrace | undefined;
@@ -115,16 +115,16 @@ describe('exposition', () => {
     for (const name of Object.values(VOXTRACE_METRIC_NAMES)) expect(m.has(name), name).toBe(true);
 
     // One request per turn: conv-a 3, conv-b 1 (LLM error), conv-c 1 (STT error), conv-d 1 (tool error).
-    expect(valueOf(m, 'agent_requests_total', { status: 'success' })).toBe(3);
-    expect(valueOf(m, 'agent_requests_total', { status: 'error' })).toBe(3);
-    expect(valueOf(m, 'stt_transcription_requests_total')).toBe(6);
-    expect(valueOf(m, 'stt_transcription_errors_total')).toBe(1);
-    expect(valueOf(m, 'agent_workers_active')).toBe(1);
+    expect(sampleValue(m, 'agent_requests_total', { status: 'success' })).toBe(3);
+    expect(sampleValue(m, 'agent_requests_total', { status: 'error' })).toBe(3);
+    expect(sampleValue(m, 'stt_transcription_requests_total')).toBe(6);
+    expect(sampleValue(m, 'stt_transcription_errors_total')).toBe(1);
+    expect(sampleValue(m, 'agent_workers_active')).toBe(1);
     // Six turns with a 1.2 s latency (the STT-failed turn too): bucket 1.5 s holds them, 1 s not.
-    expect(valueOf(m, 'agent_response_seconds_bucket', { le: '1' })).toBe(0);
-    expect(valueOf(m, 'agent_response_seconds_bucket', { le: '1.5' })).toBe(6);
-    expect(valueOf(m, 'agent_response_seconds_count')).toBe(6);
-    expect(valueOf(m, 'agent_response_seconds_sum')).toBeCloseTo(7.2, 9);
+    expect(sampleValue(m, 'agent_response_seconds_bucket', { le: '1' })).toBe(0);
+    expect(sampleValue(m, 'agent_response_seconds_bucket', { le: '1.5' })).toBe(6);
+    expect(sampleValue(m, 'agent_response_seconds_count')).toBe(6);
+    expect(sampleValue(m, 'agent_response_seconds_sum')).toBeCloseTo(7.2, 9);
     const les = m
       .get('agent_response_seconds')!
       .samples.filter((s) => s.name.endsWith('_bucket'))
@@ -132,23 +132,25 @@ describe('exposition', () => {
     expect(les).toEqual([...RESPONSE_LATENCY_BUCKETS_SECONDS.map(String), '+Inf']);
 
     const comp = (component: string, provider: string, le: string) =>
-      valueOf(m, 'voxtrace_component_latency_seconds_bucket', { component, provider, le });
+      sampleValue(m, 'voxtrace_component_latency_seconds_bucket', { component, provider, le });
     expect(comp('stt', 'deepgram', '0.15')).toBe(5);
     expect(comp('llm_ttft', 'openai', '0.4')).toBe(6);
     expect(comp('tts_ttfb', 'cartesia', '0.1')).toBe(6);
     expect(comp('turn_detection', 'unknown', '0.3')).toBe(6);
     expect(comp('network', 'unknown', '0.4')).toBe(6);
-    expect(valueOf(m, 'voxtrace_conversations_total', { platform: 'vapi', outcome: 'error' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_conversations_total', { platform: 'vapi', outcome: 'transferred' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_active_conversations', { platform: 'vapi' })).toBe(0);
-    expect(valueOf(m, 'voxtrace_active_conversations', { platform: 'retell' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_component_errors_total', { component: 'llm' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_component_errors_total', { component: 'stt' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_tool_calls_total', { tool: 'find_slots', status: 'success' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_tool_calls_total', { tool: 'book', status: 'error' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_events_dropped_total', { reason: 'invalid_event' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_diagnostics_total', { code: 'invalid_event' })).toBe(1);
-    expect(valueOf(m, 'voxtrace_severity')).toBe(0);
+    expect(sampleValue(m, 'voxtrace_conversations_total', { platform: 'vapi', outcome: 'error' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_conversations_total', { platform: 'vapi', outcome: 'transferred' })).toBe(
+      1,
+    );
+    expect(sampleValue(m, 'voxtrace_active_conversations', { platform: 'vapi' })).toBe(0);
+    expect(sampleValue(m, 'voxtrace_active_conversations', { platform: 'retell' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_component_errors_total', { component: 'llm' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_component_errors_total', { component: 'stt' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_tool_calls_total', { tool: 'find_slots', status: 'success' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_tool_calls_total', { tool: 'book', status: 'error' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_events_dropped_total', { reason: 'invalid_event' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_diagnostics_total', { code: 'invalid_event' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_severity')).toBe(0);
     // Conversation ids are never labels.
     expect(text).not.toMatch(/conv-[a-e]/);
 
@@ -175,7 +177,7 @@ describe('exposition', () => {
     expect(names.has('__other__')).toBe(true);
     expect(tools.reduce((n, s) => n + s.value, 0)).toBe(10_000);
     expect(
-      valueOf(m, 'voxtrace_label_overflow_total', { metric: 'voxtrace_tool_calls_total', label: 'tool' }),
+      sampleValue(m, 'voxtrace_label_overflow_total', { metric: 'voxtrace_tool_calls_total', label: 'tool' }),
     ).toBe(9900);
     // Platform: 100 distinct values, all within the cap.
     expect(new Set(m.get('voxtrace_conversations_total')!.samples.map((s) => s.labels.platform)).size).toBe(
@@ -204,9 +206,9 @@ describe('exposition', () => {
       'p2',
       '__other__',
     ]);
-    expect(valueOf(m, 'voxtrace_conversations_total', { platform: '__other__', outcome: 'completed' })).toBe(
-      7,
-    );
+    expect(
+      sampleValue(m, 'voxtrace_conversations_total', { platform: '__other__', outcome: 'completed' }),
+    ).toBe(7);
     expect(() => createVoxtrace({ otlp: false, metrics: { registry } })).toThrow(MetricsError);
     expect(() => createVoxtrace({ otlp: false, metrics: { labelCap: 0 } })).toThrow(RangeError);
   });
@@ -225,13 +227,13 @@ describe('exposition', () => {
     const text = await vt.registry!.metrics();
     promtool(text);
     const m = parseExposition(text);
-    expect(valueOf(m, 'voxtrace_severity')).toBe(3);
-    expect(valueOf(m, 'agent_workers_active')).toBe(0);
+    expect(sampleValue(m, 'voxtrace_severity')).toBe(3);
+    expect(sampleValue(m, 'agent_workers_active')).toBe(0);
     const fetchHandler = createFetchMetricsHandler(vt);
     const res = await fetchHandler(new Request('http://x/metrics'));
     expect(await res.text()).toContain('voxtrace_severity 3');
     await vt.shutdown();
-    expect(valueOf(parseExposition(await vt.registry!.metrics()), 'agent_workers_active')).toBe(0);
+    expect(sampleValue(parseExposition(await vt.registry!.metrics()), 'agent_workers_active')).toBe(0);
 
     const off = createVoxtrace({ otlp: false, metrics: false });
     expect(off.registry).toBeNull();

@@ -135,7 +135,7 @@ function checkHistogram(f: Family): void {
 }
 
 /** One sample's value, or undefined. */
-export function valueOf(
+export function sampleValue(
   families: Map<string, Family>,
   name: string,
   labels: Record<string, string> = {},
