@@ -56,7 +56,7 @@ export type {
   TimelineEntry,
   Trigger,
 } from './monitor/incidents.js';
-export { MEASURES, type MonitorMetric, monitorMetricSchema } from './monitor/measures.js';
+export { type MonitorMetric, monitorMetricSchema } from './monitor/measures.js';
 export {
   type CreateMonitorOptions,
   createMonitor,

@@ -213,6 +213,33 @@ describe('STT failing on 10 % of turns', () => {
   });
 });
 
+describe('STT going silent', () => {
+  it('fires the SEV-1 zero-ASR-output trigger once no user turn has a transcript for the whole window', () => {
+    sim = new Simulation();
+    sim.calls({
+      from: T0,
+      durationMs: 13 * MINUTE,
+      callsPerMinute: 12,
+      turn: (at) => ({ sttSilent: at > T0 + 5 * MINUTE }),
+    });
+    sim.run(T0 + 13 * MINUTE);
+    const states = sim.states('zero-asr-output');
+    expect(states.map((s) => s.state)).toEqual(['inactive', 'pending', 'firing']);
+    // Transcripts leave the 5-minute window about 5 minutes after STT went silent.
+    expect(states[1]!.at).toBeGreaterThanOrEqual(T0 + 10 * MINUTE - 30 * SECOND);
+    expect(sim.vt.monitor.incident()).toMatchObject({ severity: 'SEV-1', layer: 'stt' });
+  });
+
+  it('does not fire for a pipeline that never reports STT', () => {
+    sim = new Simulation();
+    sim.calls({ from: T0, durationMs: 10 * MINUTE, callsPerMinute: 12, turn: () => ({ sttSilent: true }) });
+    sim.run(T0 + 10 * MINUTE);
+    const last = sim.evaluations.at(-1)!;
+    expect(last.snapshot.rates.sttTranscriptRate).toBeNull();
+    expect(sim.states('zero-asr-output').map((s) => s.state)).toEqual(['inactive']);
+  });
+});
+
 describe('a burst shorter than `for`', () => {
   it('goes pending but never fires', () => {
     // A 1-minute window, so that a 1-minute burst leaves the window well within the 3-minute `for`

@@ -66,6 +66,8 @@ export interface MeasureContext {
   /** P90 of the same hour of the week in an earlier week, with its sample count. */
   baseline: Reading;
   workersActive: number;
+  /** Whether any turn since start carried an STT result or an STT error. */
+  sttSeen: boolean;
 }
 
 /** Definition of one figure. */
@@ -229,7 +231,8 @@ export const MEASURES: Record<MonitorMetric, Measure> = {
     unit: 'ratio',
     label: 'share of user turns with a transcript',
     attribution: fixed('stt'),
-    read: ratio('sttTranscripts', 'sttRequests'),
+    // Only once STT has reported at all: a pipeline that sends no STT events is not a dead STT.
+    read: (ctx) => (ctx.sttSeen ? ratio('sttTranscripts', 'sttRequests')(ctx) : { value: null, samples: 0 }),
   },
   llmErrorRate: {
     unit: 'ratio',

@@ -281,6 +281,7 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
   /** Turns above this latency mark their call as spiked (the P95 critical band, 7 s by default). */
   private readonly spikeMs: number;
   private workers = 1;
+  private sttSeen = false;
   private evaluatedAt: number | null = null;
   private severity_: Severity | null = null;
   private readonly every: number;
@@ -353,8 +354,10 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
     if (t.interrupted) c[C.interruptedTurns]!++;
     if (isSttRequest(t)) {
       c[C.sttRequests]!++;
-      if (hasSttError(t)) c[C.sttErrors]!++;
+      const failed = hasSttError(t);
+      if (failed) c[C.sttErrors]!++;
       if (hasTranscript(t)) c[C.sttTranscripts]!++;
+      if (failed || t.stt !== null) this.sttSeen = true;
     }
     for (let i = 0; i < t.errors.length; i++) {
       const layer = t.errors[i]!.layer;
@@ -543,7 +546,7 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
   }
 
   private context(view: WindowView, now: number): MeasureContext {
-    return { view, baseline: this.baseline.at(now, 0.9), workersActive: this.workers };
+    return { view, baseline: this.baseline.at(now, 0.9), workersActive: this.workers, sttSeen: this.sttSeen };
   }
 
   private firing(): RuleTracker[] {

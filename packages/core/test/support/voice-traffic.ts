@@ -49,6 +49,8 @@ export interface TurnShape {
   tool: boolean;
   interrupted: boolean;
   sttError: boolean;
+  /** STT sends nothing at all (no transcript, no error). */
+  sttSilent: boolean;
 }
 
 /** A healthy pipeline: every component P90 under its target, turn P90 around 1 s. */
@@ -63,6 +65,7 @@ export const HEALTHY: TurnShape = {
   tool: false,
   interrupted: false,
   sttError: false,
+  sttSilent: false,
 };
 
 /** How one call ends. */
@@ -212,7 +215,7 @@ export class Simulation {
       rec(end, { type: 'user.speech.ended' });
       const stt = draw(s.sttMs);
       if (s.sttError) rec(end + stt, { type: 'error', layer: 'stt', message: 'transcription failed' });
-      else
+      else if (!s.sttSilent)
         rec(end + stt, {
           type: 'stt.final',
           transcript: 'I need to move my appointment',
