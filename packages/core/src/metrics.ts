@@ -117,7 +117,12 @@ class MetricsConversation implements ConversationSink {
 export class MetricsSink implements VoxtraceSink {
   readonly registry: AnyRegistry;
   private readonly labelCap: number;
-  private readonly caps = new Map<string, LabelCap>();
+  /** Label caps, one per metric and label; the platform one is shared by the three per-platform metrics. */
+  private readonly platformCap: LabelCap;
+  private readonly providerCap: LabelCap;
+  private readonly toolCap: LabelCap;
+  private readonly codeCap: LabelCap;
+  private readonly reasonCap: LabelCap;
   private readonly requestsSuccess: Inc;
   private readonly requestsError: Inc;
   private readonly response: Histogram;
@@ -279,11 +284,18 @@ export class MetricsSink implements VoxtraceSink {
         registers: [],
       }),
     );
+    const cap = (metric: string, label: string) =>
+      new LabelCap(this.labelCap, () => this.overflow.labels(metric, label).inc());
+    this.platformCap = cap(N.conversationsTotal, 'platform');
+    this.providerCap = cap(N.componentLatencySeconds, 'provider');
+    this.toolCap = cap(N.toolCallsTotal, 'tool');
+    this.codeCap = cap(N.diagnosticsTotal, 'code');
+    this.reasonCap = cap(N.eventsDroppedTotal, 'reason');
   }
 
   startConversation(info: ConversationInfo): ConversationSink {
     // One cap for the platform label of the three per-platform metrics, so they agree.
-    const platform = this.cap('platform', 'platform').value(info.platform);
+    const platform = this.platformCap.value(info.platform);
     this.active.labels(platform).inc();
     return new MetricsConversation(this, platform);
   }
@@ -299,9 +311,8 @@ export class MetricsSink implements VoxtraceSink {
 
   /** Counts a diagnostic (`vt.on('diagnostic')`). */
   diagnostic(d: Diagnostic): void {
-    this.diagnostics.labels(this.cap(VOXTRACE_METRIC_NAMES.diagnosticsTotal, 'code').value(d.code)).inc();
-    if (DROPPING.has(d.code))
-      this.dropped.labels(this.cap(VOXTRACE_METRIC_NAMES.eventsDroppedTotal, 'reason').value(d.code)).inc();
+    this.diagnostics.labels(this.codeCap.value(d.code)).inc();
+    if (DROPPING.has(d.code)) this.dropped.labels(this.reasonCap.value(d.code)).inc();
   }
 
   /** One finished turn. */
@@ -322,9 +333,7 @@ export class MetricsSink implements VoxtraceSink {
     for (let i = 0; i < t.tools.length; i++) {
       const c = t.tools[i]!;
       this.latency('tool', null, c.durationMs);
-      this.toolCalls
-        .labels(this.cap(VOXTRACE_METRIC_NAMES.toolCallsTotal, 'tool').value(c.name), toolStatus(c))
-        .inc();
+      this.toolCalls.labels(this.toolCap.value(c.name), toolStatus(c)).inc();
     }
     for (let i = 0; i < t.tts.length; i++) {
       const c = t.tts[i]!;
@@ -348,7 +357,7 @@ export class MetricsSink implements VoxtraceSink {
 
   private latency(component: Component, provider: string | null, ms: number | null): void {
     if (ms === null || !(ms >= 0)) return;
-    const p = this.cap(VOXTRACE_METRIC_NAMES.componentLatencySeconds, 'provider').value(provider);
+    const p = this.providerCap.value(provider);
     let byProvider = this.componentChildren.get(component);
     if (!byProvider) {
       byProvider = new Map();
@@ -360,16 +369,6 @@ export class MetricsSink implements VoxtraceSink {
       byProvider.set(p, child);
     }
     child.observe(ms / 1000);
-  }
-
-  private cap(metric: string, label: string): LabelCap {
-    const key = `${metric}\u0000${label}`;
-    let c = this.caps.get(key);
-    if (!c) {
-      c = new LabelCap(this.labelCap, () => this.overflow.labels(metric, label).inc());
-      this.caps.set(key, c);
-    }
-    return c;
   }
 }
 
