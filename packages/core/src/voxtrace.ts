@@ -168,6 +168,18 @@ class Hub implements Voxtrace {
   constructor(private readonly opts: VoxtraceOptions) {
     this.thresholds = resolveThresholds(opts.thresholds);
     this.now = opts.now ?? Date.now;
+    // Before tracing starts: it validates the monitor and metrics options and may throw.
+    const observability = createObservability({
+      thresholds: this.thresholds,
+      now: this.now,
+      metrics: opts.metrics,
+      monitor: opts.monitor,
+      onIncident: (incident) => this.emitIncident(incident),
+      onDiagnostic: (d) => this.diagnose(d),
+    });
+    this.monitor = observability.monitor;
+    this.registry = observability.registry;
+    this.listeners.diagnostic.add(observability.diagnostic);
     this.tracing = createTracing({
       serviceName: opts.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'voice-agent',
       otlp: opts.otlp,
@@ -182,17 +194,6 @@ class Hub implements Voxtrace {
       content: opts.content ?? 'redacted',
       idGenerator: this.tracing.idGenerator,
     });
-    const observability = createObservability({
-      thresholds: this.thresholds,
-      now: this.now,
-      metrics: opts.metrics,
-      monitor: opts.monitor,
-      onIncident: (incident) => this.emitIncident(incident),
-      onDiagnostic: (d) => this.diagnose(d),
-    });
-    this.monitor = observability.monitor;
-    this.registry = observability.registry;
-    this.listeners.diagnostic.add(observability.diagnostic);
     this.sinks = [...observability.sinks, ...(opts.sinks ?? [])];
     const idle = opts.idleTimeoutMs ?? 600_000;
     this.timer = setInterval(() => this.tick(), Math.min(Math.max(idle / 10, 1000), 30_000));

@@ -196,6 +196,11 @@ describe('exposition', () => {
 
   it('honours labelCap and a user registry; a registry already holding the names is refused', async () => {
     const registry = new Registry();
+    // Invalid monitor options are refused before anything is registered in the user's registry.
+    expect(() =>
+      createVoxtrace({ otlp: false, metrics: { registry }, monitor: { rules: [{ name: 'x' } as never] } }),
+    ).toThrow(/invalid monitor rule #0/);
+    expect(registry.getMetricsAsArray()).toEqual([]);
     vt = createVoxtrace({ otlp: false, metrics: { registry, labelCap: 3 } });
     expect(vt.registry).toBe(registry);
     for (let c = 0; c < 10; c++) call(vt, `c${c}`, { platform: `p${c}` }).end({ outcome: 'completed' });
