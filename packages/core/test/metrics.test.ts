@@ -246,3 +246,17 @@ describe('exposition', () => {
     await off.shutdown();
   });
 });
+
+describe('the exposition parser used when promtool is missing', () => {
+  it('rejects malformed text and inconsistent histograms', () => {
+    const ok = '# HELP a_total x\n# TYPE a_total counter\na_total{k="v"} 1\n';
+    expect(sampleValue(parseExposition(ok), 'a_total', { k: 'v' })).toBe(1);
+    expect(() => parseExposition('a_total 1\n')).toThrow(/without a TYPE/);
+    expect(() => parseExposition('# TYPE a counter\na{k=v} 1\n')).toThrow(/not quoted/);
+    expect(() => parseExposition('# TYPE a counter\na one\n')).toThrow(/bad value/);
+    const hist = (inf: number) =>
+      `# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} ${inf}\nh_sum 3\nh_count 3\n`;
+    expect(() => parseExposition(hist(3))).not.toThrow();
+    expect(() => parseExposition(hist(1))).toThrow(/bucket counts decrease/);
+  });
+});
