@@ -44,6 +44,61 @@ export {
 export { CountingExporter, type ExportStats, type OtlpOptions, otlpConfiguredByEnv } from './export.js';
 export { DerivedIdGenerator, traceIdForConversation } from './ids.js';
 export {
+  type AnyRegistry,
+  createFetchMetricsHandler,
+  createMetricsHandler,
+  MetricsError,
+  type MetricsHandlerOptions,
+  type MetricsOptions,
+  type MetricsSource,
+  OVERFLOW_LABEL_VALUE,
+  SEVERITY_GAUGE_VALUE,
+  UNKNOWN_LABEL_VALUE,
+  VOXTRACE_METRIC_NAMES,
+} from './metrics.js';
+export { type BaselineData, BaselineError, baselineDataSchema } from './monitor/baseline.js';
+export type {
+  Incident,
+  IncidentFigures,
+  IncidentStatus,
+  TimelineEntry,
+  Trigger,
+} from './monitor/incidents.js';
+export { type MonitorMetric, monitorMetricSchema } from './monitor/measures.js';
+export {
+  type CreateMonitorOptions,
+  createMonitor,
+  type LatencySummary,
+  type Monitor,
+  type MonitorComponent,
+  type MonitorOptions,
+  type MonitorSnapshot,
+  type QualityObservation,
+  qualityObservationSchema,
+  RATE_METRICS,
+  type RateMetric,
+  type RuleSnapshot,
+} from './monitor/monitor.js';
+export {
+  DEFAULT_FOR_MS,
+  DEFAULT_MIN_SAMPLES,
+  type DefaultRuleOptions,
+  defaultRules,
+  type MonitorRule,
+  monitorRuleSchema,
+  RuleError,
+  type RuleState,
+} from './monitor/rules.js';
+export {
+  type InternalUpdateOptions,
+  type ResolutionOptions,
+  renderInternalUpdate,
+  renderResolution,
+  renderStakeholderUpdate,
+  type StakeholderUpdateOptions,
+  type TemplateOptions,
+} from './monitor/templates.js';
+export {
   FAILURE_MODES,
   type FailureMode,
   INCIDENT_TEST_CASES,

@@ -11,6 +11,10 @@ import type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostic
 import type { EventAttributes, VoiceEvent } from './events.js';
 import { createTracing, type ExportStats, type OtlpOptions } from './export.js';
 import { randomTraceId, traceIdForConversation } from './ids.js';
+import type { AnyRegistry, MetricsOptions } from './metrics.js';
+import type { Incident } from './monitor/incidents.js';
+import type { Monitor, MonitorOptions } from './monitor/monitor.js';
+import { createObservability } from './observability.js';
 import type { ConversationRecord, EndReason, TurnRecord } from './records.js';
 import type { ConversationSink, VoxtraceSink } from './sink.js';
 import { resolveThresholds, type ThresholdOverrides, type Thresholds } from './thresholds.js';
@@ -55,6 +59,12 @@ export interface VoxtraceOptions {
   sinks?: VoxtraceSink[];
   /** Called for every diagnostic (invalid event, export failure…). Must not throw. */
   onDiagnostic?: DiagnosticHandler;
+  /** Prometheus metrics (prom-client) in `registry` or a new one (`vt.registry`). `false` turns them off. */
+  metrics?: MetricsOptions | false;
+  /** Window, rules and incidents of `vt.monitor`. `false` turns the monitor off. */
+  monitor?: MonitorOptions | false;
+  /** Called when an incident opens, changes severity, layer or status, and resolves. Must not throw. */
+  onIncident?: (incident: Incident) => void;
 }
 
 /** Options of {@link Voxtrace.startConversation}. */
@@ -89,6 +99,7 @@ export interface VoxtraceEvents {
   turn: TurnRecord;
   conversation: ConversationRecord;
   diagnostic: Diagnostic;
+  incident: Incident;
 }
 
 /** Counters of {@link Voxtrace.stats}. */
@@ -105,6 +116,10 @@ export interface Voxtrace {
   readonly thresholds: Thresholds;
   /** The provider voxtrace's spans go to. */
   readonly tracerProvider: TracerProvider;
+  /** Window percentiles, rates, rules, severity and incidents (inert when created with `monitor: false`). */
+  readonly monitor: Monitor;
+  /** The prom-client registry of the metrics; `null` with `metrics: false`. Serve it with `createMetricsHandler(vt)`. */
+  readonly registry: AnyRegistry | null;
   /** Starts (or, for an id already open, returns) a conversation. */
   startConversation(options?: StartConversationOptions): ConversationHandle;
   /** The open conversation with this id. */
@@ -132,6 +147,8 @@ export function createVoxtrace(options: VoxtraceOptions = {}): Voxtrace {
 class Hub implements Voxtrace {
   readonly thresholds: Thresholds;
   readonly tracerProvider: TracerProvider;
+  readonly monitor: Monitor;
+  readonly registry: AnyRegistry | null;
   private readonly now: () => number;
   private readonly tracing;
   private readonly traceSink: TraceSink;
@@ -141,6 +158,7 @@ class Hub implements Voxtrace {
     turn: new Set(),
     conversation: new Set(),
     diagnostic: new Set(),
+    incident: new Set(),
   };
   private readonly counters = { conversations: 0, turns: 0 };
   private readonly diagnosticCounts: Partial<Record<DiagnosticCode, number>> = {};
@@ -150,6 +168,18 @@ class Hub implements Voxtrace {
   constructor(private readonly opts: VoxtraceOptions) {
     this.thresholds = resolveThresholds(opts.thresholds);
     this.now = opts.now ?? Date.now;
+    // Before tracing starts: it validates the monitor and metrics options and may throw.
+    const observability = createObservability({
+      thresholds: this.thresholds,
+      now: this.now,
+      metrics: opts.metrics,
+      monitor: opts.monitor,
+      onIncident: (incident) => this.emitIncident(incident),
+      onDiagnostic: (d) => this.diagnose(d),
+    });
+    this.monitor = observability.monitor;
+    this.registry = observability.registry;
+    this.listeners.diagnostic.add(observability.diagnostic);
     this.tracing = createTracing({
       serviceName: opts.serviceName ?? process.env.OTEL_SERVICE_NAME ?? 'voice-agent',
       otlp: opts.otlp,
@@ -164,7 +194,7 @@ class Hub implements Voxtrace {
       content: opts.content ?? 'redacted',
       idGenerator: this.tracing.idGenerator,
     });
-    this.sinks = [...(opts.sinks ?? [])];
+    this.sinks = [...observability.sinks, ...(opts.sinks ?? [])];
     const idle = opts.idleTimeoutMs ?? 600_000;
     this.timer = setInterval(() => this.tick(), Math.min(Math.max(idle / 10, 1000), 30_000));
     this.timer.unref();
@@ -275,6 +305,11 @@ class Hub implements Voxtrace {
   emitTurn(turn: TurnRecord): void {
     this.counters.turns++;
     for (const l of this.listeners.turn) this.call(l, turn);
+  }
+
+  emitIncident(incident: Incident): void {
+    if (this.opts.onIncident) this.call(this.opts.onIncident, incident);
+    for (const l of this.listeners.incident) this.call(l, incident);
   }
 
   ended(live: Live, record: ConversationRecord): void {
