@@ -8,8 +8,10 @@
  */
 import { z } from 'zod';
 
-const epochMs = z.number().finite().nonnegative();
-const seconds = z.number().finite().nonnegative();
+/** Epoch ms, up to the largest date JavaScript can represent. */
+const epochMs = z.number().nonnegative().max(8.64e15);
+/** Seconds into the call (at most ~115 days: no call is longer). */
+const seconds = z.number().nonnegative().max(1e7);
 const id = z.string().min(1).max(256);
 const label = z.string().max(512);
 

@@ -135,7 +135,21 @@ export function createRetellWebhookHandler(
   };
   const unauthorized: Partial<Record<RetellSignatureFailure, number>> = {};
 
+  /** {@link respond}, with a last guard: a bug of ours answers 500 and is reported, never rejects. */
   async function handle(input: Incoming): Promise<Outgoing> {
+    try {
+      return await respond(input);
+    } catch (err) {
+      calls.diagnose({
+        code: 'adapter_error',
+        message: `Retell webhook failed: ${String(err)}`,
+        detail: err,
+      });
+      return json(500, { error: 'internal error' });
+    }
+  }
+
+  async function respond(input: Incoming): Promise<Outgoing> {
     counts.deliveries++;
     if (closed) return json(503, { error: 'shutting down' }, { 'retry-after': '5' });
     if (input.method !== 'POST') {
@@ -215,9 +229,14 @@ export function createRetellWebhookHandler(
   };
 
   const send = (res: NodeResponseLike, out: Outgoing) => {
-    res.statusCode = out.status;
-    for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-    res.end(out.body ?? undefined);
+    try {
+      res.statusCode = out.status;
+      for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+      res.end(out.body ?? undefined);
+    } catch (err) {
+      // The client went away: nothing left to answer.
+      calls.diagnose({ code: 'adapter_error', message: `Retell webhook response failed: ${String(err)}` });
+    }
   };
 
   const fromNode = (req: NodeRequestLike, read: Incoming['read']): Incoming => ({

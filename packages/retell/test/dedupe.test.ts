@@ -10,7 +10,7 @@ const URL_ = 'http://127.0.0.1/retell';
 /** The fixture's call as Retell sends it at each stage. */
 function stages(callId = 'Jabr9TXYYJHfvl6Syypi88rdAHYHmcq6') {
   const { call } = fixture<{ call: Call }>('retell-call_analyzed.json');
-  const analyzed = { ...call, call_id: callId };
+  const analyzed: Call = { ...call, call_id: callId };
   const { call_analysis: _a, ...ended } = analyzed;
   const started = {
     call_id: callId,
