@@ -32,7 +32,8 @@ export interface RetellLlmSocketLike {
   on(event: 'message', listener: (data: unknown, isBinary?: boolean) => void): unknown;
   on(event: 'close', listener: (code?: number, reason?: unknown) => void): unknown;
   prependListener?(event: 'message', listener: (data: unknown, isBinary?: boolean) => void): unknown;
-  removeListener?(event: string, listener: (...args: never[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: a listener of any EventEmitter-style socket
+  removeListener?(event: string, listener: (...args: any[]) => void): unknown;
   send(data: unknown, ...rest: unknown[]): unknown;
 }
 
