@@ -77,7 +77,7 @@ export type RetellObserveAction =
   | 'duplicate'
   /** Not a call event voxtrace uses (chat events, `call_inbound`, `transcript_updated`). */
   | 'ignored'
-  /** `call_analyzed` after the call was completed without it (`analysisWaitMs` passed). */
+  /** `call_ended` / `call_analyzed` after the call was completed without it (a wait ran out). */
   | 'late';
 
 /** Result of observing one webhook body: what was done, or why the body was refused. */
@@ -102,8 +102,8 @@ interface CallEntry {
   conv: ConversationHandle;
   /** The live socket recorded turns. */
   liveTurns: boolean;
-  /** Latest live event time, epoch ms. */
-  lastLiveAt: number;
+  /** Latest time of an event recorded into the call's turns (live or transcript), epoch ms. */
+  lastEventAt: number;
   transcriptTurns: boolean;
   /** `call_ended` seen: how to end once `call_analyzed` arrives or the wait is over. */
   ending: CallEnding | null;
@@ -200,7 +200,7 @@ export class RetellCalls {
   /** The live socket recorded an event of the call's turns at `at`. */
   liveEvent(entry: CallEntry, at: number): void {
     entry.liveTurns = true;
-    if (at > entry.lastLiveAt) entry.lastLiveAt = at;
+    if (at > entry.lastEventAt) entry.lastEventAt = at;
   }
 
   /**
@@ -237,10 +237,10 @@ export class RetellCalls {
     if (this.seen.has(key)) return 'duplicate';
     this.seen.add(key);
     if (completed) {
-      if (event !== 'call_analyzed') return 'duplicate';
+      if (event !== 'call_ended' && event !== 'call_analyzed') return 'ignored';
       this.diagnose({
         code: 'adapter_error',
-        message: `Retell call_analyzed for ${id} arrived after the call was completed; analysis not recorded (raise analysisWaitMs)`,
+        message: `Retell ${event} for ${id} arrived after the call was completed; not recorded (raise ${event === 'call_analyzed' ? 'analysisWaitMs' : 'webhookWaitMs'})`,
         conversationId: id,
       });
       return 'late';
@@ -276,7 +276,10 @@ export class RetellCalls {
         { reconstructComponents: this.settings.reconstructComponents },
         problems,
       );
-      for (const e of events) entry.conv.record(e);
+      for (const e of events) {
+        entry.conv.record(e);
+        if (e.at !== undefined && e.at > entry.lastEventAt) entry.lastEventAt = e.at;
+      }
     }
     if (event === 'call_analyzed' || this.settings.analysisWaitMs <= 0) return this.complete(entry, ending);
     entry.ending = ending;
@@ -295,7 +298,7 @@ export class RetellCalls {
       id,
       conv,
       liveTurns: false,
-      lastLiveAt: Number.NEGATIVE_INFINITY,
+      lastEventAt: Number.NEGATIVE_INFINITY,
       transcriptTurns: false,
       ending: null,
       timer: null,
@@ -309,8 +312,9 @@ export class RetellCalls {
   private complete(entry: CallEntry, ending: CallEnding): void {
     this.clearTimer(entry);
     if (entry.conv.ended) return;
-    // Live events carry this process's clock: never end before them, whatever Retell's clock says.
-    const endedAt = maxDefined(ending.options.endedAt, entry.liveTurns ? entry.lastLiveAt : undefined);
+    // Never end before the call's last recorded event (live events carry this process's clock, and
+    // Retell's end_timestamp may disagree with it or with its own word times).
+    const endedAt = maxDefined(ending.options.endedAt, entry.lastEventAt);
     if (ending.error) {
       entry.conv.record({
         type: 'error',
@@ -331,7 +335,7 @@ export class RetellCalls {
     this.calls.delete(record.id);
     // Once its turns are recorded, a call is never recorded again (a late copy would duplicate them).
     // A call that core ended before any turn (idle timeout) may still be completed by `call_ended`.
-    if (entry.transcriptTurns || entry.ending) this.seen.add(`${entry.id}\u0000completed`);
+    if (entry.transcriptTurns || entry.liveTurns || entry.ending) this.seen.add(`${entry.id}\u0000completed`);
   }
 
   private makeRoom(): void {

@@ -1,5 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { type ConversationRecord, createVoxtrace } from '@voxtrace/core';
-import { createRetellWebhookHandler, observeRetellEvent } from '@voxtrace/retell';
+import { createRetellWebhookHandler, instrumentRetellLlmSocket, observeRetellEvent } from '@voxtrace/retell';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BoundedSet } from '../src/bounded-set.js';
 import { API_KEY, attr, endMs, fixture, retellRequest, startMs, testVoxtrace, turnsOf } from './helpers.js';
@@ -24,6 +25,14 @@ function stages(callId = 'Jabr9TXYYJHfvl6Syypi88rdAHYHmcq6') {
     ended: { event: 'call_ended', call: ended },
     analyzed: { event: 'call_analyzed', call: analyzed },
   };
+}
+
+// Without span processors no exporter timers run, so the timer count is core's interval plus ours.
+function quietVoxtrace() {
+  const vt = createVoxtrace({ otlp: false, flushTimeoutMs: 10 });
+  const records: ConversationRecord[] = [];
+  vt.on('conversation', (r) => records.push(r));
+  return { vt, records };
 }
 
 afterEach(() => {
@@ -128,14 +137,6 @@ describe('waiting for call_analyzed', () => {
     expect(handler.stats().late).toBe(1);
   });
 
-  // Without span processors no exporter timers run, so the timer count is core's interval plus ours.
-  function quietVoxtrace() {
-    const vt = createVoxtrace({ otlp: false, flushTimeoutMs: 10 });
-    const records: ConversationRecord[] = [];
-    vt.on('conversation', (r) => records.push(r));
-    return { vt, records };
-  }
-
   it('close() completes waiting calls with what call_ended said and clears the timers', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     const { vt, records } = quietVoxtrace();
@@ -163,6 +164,40 @@ describe('waiting for call_analyzed', () => {
     // The call-level figures were set at call_ended, so even this end keeps them.
     expect(records[0]?.endReason).toBe('shutdown');
     expect(records[0]?.attributes['retell.disconnection_reason']).toBe('user_hangup');
+  });
+});
+
+describe('socket closed, webhook late', () => {
+  it('after webhookWaitMs the call ends with what the socket saw; a later call_ended is reported late', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const { vt, records } = quietVoxtrace();
+    const diagnostics: string[] = [];
+    const handler = createRetellWebhookHandler(vt, {
+      apiKey: API_KEY,
+      webhookWaitMs: 5_000,
+      onDiagnostic: (d) => diagnostics.push(d.message),
+    });
+    const ws = Object.assign(new EventEmitter(), { send: () => {} });
+    const id = 'Jabr9TXYYJHfvl6Syypi88rdAHYHmcq6';
+    instrumentRetellLlmSocket(ws, vt, { callId: id });
+    const frame = {
+      interaction_type: 'response_required',
+      response_id: 1,
+      transcript: [{ role: 'user', content: 'Hi' }],
+    };
+    ws.emit('message', Buffer.from(JSON.stringify(frame)));
+    ws.send(
+      JSON.stringify({ response_type: 'response', response_id: 1, content: 'Hello', content_complete: true }),
+    );
+    ws.emit('close', 1000);
+    vi.advanceTimersByTime(4_999);
+    expect(records).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(records.map((r) => [r.id, r.outcome, r.turnCount])).toEqual([[id, 'completed', 1]]);
+    await handler(retellRequest(URL_, stages().ended));
+    expect(records).toHaveLength(1);
+    expect(handler.stats().late).toBe(1);
+    expect(diagnostics.join('\n')).toMatch(/call_ended .* after the call was completed.*webhookWaitMs/);
   });
 });
 
