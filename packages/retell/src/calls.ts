@@ -107,6 +107,8 @@ interface CallEntry {
   transcriptTurns: boolean;
   /** `call_ended` seen: how to end once `call_analyzed` arrives or the wait is over. */
   ending: CallEnding | null;
+  /** The socket closed and the call waits for `call_ended`: how to end if it does not come. */
+  fallback: CallEnding | null;
   timer: NodeJS.Timeout | null;
   sockets: number;
 }
@@ -193,7 +195,10 @@ export class RetellCalls {
     const entry = this.open(callId, undefined, {});
     entry.sockets++;
     // A reconnect (Retell's `auto_reconnect`) cancels the wait started by the previous close.
-    if (!entry.ending) this.clearTimer(entry);
+    if (entry.fallback) {
+      entry.fallback = null;
+      this.clearTimer(entry);
+    }
     return entry;
   }
 
@@ -215,13 +220,18 @@ export class RetellCalls {
       error: failure ? { layer: 'llm', message: failure } : null,
     };
     if (policy === 'end') return this.complete(entry, ending);
+    entry.fallback = ending;
     this.schedule(entry, this.settings.webhookWaitMs, () => this.complete(entry, ending));
   }
 
-  /** Ends now every call awaiting `call_analyzed` or `call_ended`, and clears all timers. */
+  /**
+   * Ends now every call awaiting `call_analyzed` (or, after its socket closed, `call_ended`) with what
+   * is known, and clears all timers.
+   */
   close(): void {
     for (const entry of [...this.calls.values()]) {
-      if (entry.ending) this.complete(entry, entry.ending);
+      const pending = entry.ending ?? entry.fallback;
+      if (pending) this.complete(entry, pending);
       else this.clearTimer(entry);
     }
   }
@@ -283,6 +293,7 @@ export class RetellCalls {
     }
     if (event === 'call_analyzed' || this.settings.analysisWaitMs <= 0) return this.complete(entry, ending);
     entry.ending = ending;
+    entry.fallback = null;
     this.schedule(entry, this.settings.analysisWaitMs, () => this.complete(entry, ending));
   }
 
@@ -301,6 +312,7 @@ export class RetellCalls {
       lastEventAt: Number.NEGATIVE_INFINITY,
       transcriptTurns: false,
       ending: null,
+      fallback: null,
       timer: null,
       sockets: 0,
     };
@@ -340,14 +352,10 @@ export class RetellCalls {
 
   private makeRoom(): void {
     if (this.calls.size < this.settings.maxCalls) return;
-    let victim: CallEntry | undefined;
     for (const e of this.calls.values()) {
-      if (e.ending) {
-        victim = e;
-        break;
-      }
+      const pending = e.ending ?? e.fallback;
+      if (pending) return this.complete(e, pending);
     }
-    if (victim?.ending) return this.complete(victim, victim.ending);
     const oldest = this.calls.values().next().value;
     if (!oldest) return;
     this.clearTimer(oldest);

@@ -177,7 +177,7 @@ describe('socket closed, webhook late', () => {
       webhookWaitMs: 5_000,
       onDiagnostic: (d) => diagnostics.push(d.message),
     });
-    const ws = Object.assign(new EventEmitter(), { send: () => {} });
+    const ws = Object.assign(new EventEmitter(), { send: (_frame: unknown) => {} });
     const id = 'Jabr9TXYYJHfvl6Syypi88rdAHYHmcq6';
     instrumentRetellLlmSocket(ws, vt, { callId: id });
     const frame = {
@@ -198,6 +198,23 @@ describe('socket closed, webhook late', () => {
     expect(records).toHaveLength(1);
     expect(handler.stats().late).toBe(1);
     expect(diagnostics.join('\n')).toMatch(/call_ended .* after the call was completed.*webhookWaitMs/);
+  });
+
+  it('close() ends a call whose socket closed and that still waits for call_ended', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const { vt, records } = quietVoxtrace();
+    const handler = createRetellWebhookHandler(vt, { apiKey: API_KEY });
+    const ws = Object.assign(new EventEmitter(), { send: (_frame: unknown) => {} });
+    instrumentRetellLlmSocket(ws, vt, { callId: 'c-1' });
+    ws.emit(
+      'message',
+      JSON.stringify({ interaction_type: 'reminder_required', response_id: 1, transcript: [] }),
+    );
+    ws.emit('close', 1006);
+    expect(vi.getTimerCount()).toBe(2);
+    handler.close();
+    expect(vi.getTimerCount()).toBe(1);
+    expect(records.map((r) => [r.id, r.outcome])).toEqual([['c-1', 'error']]);
   });
 });
 
