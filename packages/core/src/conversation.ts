@@ -44,6 +44,14 @@ export interface ConversationOptions {
   lateGraceMs?: number;
   /** Turns kept in the final record; older ones are still delivered to `onTurn`. Default 1000. */
   maxTurns?: number;
+  /**
+   * When the caller speaking again continues the current turn instead of opening a new one:
+   * - `until_agent_audio` (default): while the caller opened the turn and the agent has produced no
+   *   audio (no speech, no synthesized TTS audio); a greeting turn ends when the caller speaks;
+   * - `until_agent_speech`: while the agent has not started speaking, whoever opened the turn, as
+   *   Pipecat's `TurnTrackingObserver` counts turns.
+   */
+  turnContinuation?: 'until_agent_audio' | 'until_agent_speech';
   /** Skip validation for events already validated upstream. Default true (validate). */
   validate?: boolean;
   /** Each validated event, before it is applied. */
@@ -303,9 +311,7 @@ export class Conversation {
       case 'user.speech.started': {
         const cur = this.current;
         if (cur && at < cur.startedAt) return this.late(e);
-        // Speech before the agent's first audio continues the turn, whoever opened it: LiveKit's and
-        // Pipecat's turn counters (TurnTrackingObserver) count turns the same way.
-        if (cur && cur.agentSpeechStartedAt === null) {
+        if (cur && this.continues(cur)) {
           cur.userSpeechStartedAt ??= at;
           cur.userSpeechEndedAt = null;
           this.touch(cur, at, e.attributes);
@@ -416,6 +422,16 @@ export class Conversation {
         return;
       }
     }
+  }
+
+  /** Whether the caller speaking again continues `turn` (see `ConversationOptions.turnContinuation`). */
+  private continues(turn: TurnState): boolean {
+    if (this.opts.turnContinuation === 'until_agent_speech') return turn.agentSpeechStartedAt === null;
+    return (
+      turn.initiator === 'user' &&
+      turn.agentSpeechStartedAt === null &&
+      !turn.tts.some((c) => c.firstAudioAt !== null || c.endedAt !== null)
+    );
   }
 
   private touch(turn: TurnState, at: number, attributes?: EventAttributes): void {

@@ -6,7 +6,7 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import type { BufferConfig, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ContentMode } from './content.js';
-import { Conversation, type EndOptions } from './conversation.js';
+import { Conversation, type ConversationOptions, type EndOptions } from './conversation.js';
 import type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
 import type { EventAttributes, VoiceEvent } from './events.js';
 import { createTracing, type ExportStats, type OtlpOptions } from './export.js';
@@ -77,6 +77,8 @@ export interface StartConversationOptions {
   startedAt?: number;
   /** On the `conversation` span. */
   attributes?: EventAttributes;
+  /** How the caller speaking again splits turns (see `ConversationOptions.turnContinuation`). */
+  turnContinuation?: ConversationOptions['turnContinuation'];
 }
 
 /** A live conversation. Every method is safe to call from an agent's event handler. */
@@ -233,6 +235,7 @@ class Hub implements Voxtrace {
       now: this.now,
       bottleneckShare: this.thresholds.bottleneckShare,
       lateGraceMs: this.opts.lateGraceMs,
+      turnContinuation: options.turnContinuation,
     });
     this.open.set(id, live);
     this.counters.conversations++;

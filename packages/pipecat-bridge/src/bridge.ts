@@ -196,6 +196,8 @@ class Bridge implements PipecatBridge {
       platform: 'pipecat',
       startedAt: at,
       attributes: { ...this.opts.attributes },
+      // Count turns as Pipecat's TurnTrackingObserver does, so they join Pipecat's turn.number.
+      turnContinuation: 'until_agent_speech',
     });
     const session = new PipecatSession(
       conv,

@@ -230,8 +230,8 @@ export class PipecatSession {
 
   /**
    * Pipecat's `TurnTrackingObserver` opens a new turn when the user starts speaking after the bot has
-   * started speaking in the current turn; otherwise the user's speech continues the turn. Core's
-   * `Conversation` counts turns the same way, so every start is forwarded.
+   * started speaking in the current turn; otherwise the user's speech continues the turn. The bridge
+   * starts conversations with `turnContinuation: 'until_agent_speech'`, so core counts the same turns.
    */
   private userStarted(at: number): void {
     const newTurn = this.botHasSpoken;

@@ -1,0 +1,38 @@
+/** `observeRetellEvent`: for users who keep their own webhook endpoint. */
+import type { Voxtrace } from '@voxtrace/core';
+import { type RetellObserveResult, type RetellTrackingOptions, retellCallsFor } from './calls.js';
+
+/**
+ * Records one Retell webhook body into `vt`, as the handler of {@link createRetellWebhookHandler} does,
+ * for an endpoint you run yourself. Verify the signature first ({@link verifyRetellSignature} over the
+ * raw body). Pass the parsed body (or the raw JSON text). Never throws: a body that is not a Retell
+ * webhook gives `{ ok: false, error }` (answer it with 400).
+ *
+ * - `call_started` opens the call's conversation (id = `call_id`, so its trace id is derived from it);
+ * - `call_ended` / `call_analyzed` record the turns (once) and complete it; Retell's retries are
+ *   deduplicated; `transfer_*` set `retell.transfer.status`; other events are ignored.
+ */
+export function observeRetellEvent(
+  vt: Voxtrace,
+  body: unknown,
+  options?: RetellTrackingOptions,
+): RetellObserveResult {
+  const calls = retellCallsFor(vt, options);
+  calls.webhookAttached = true;
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    try {
+      body = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+    } catch (err) {
+      return { ok: false, error: `body is not JSON: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+  return calls.observe(body);
+}
+
+/**
+ * Ends now the calls of `vt` awaiting `call_analyzed` and clears the adapter's timers. Call it before
+ * `vt.shutdown()` when you use {@link observeRetellEvent} (the handler's `close()` does the same).
+ */
+export function closeRetellCalls(vt: Voxtrace): void {
+  retellCallsFor(vt).close();
+}
