@@ -14,8 +14,11 @@
  * | `tool_call_result` in `conversation-update`, the `tool-calls` answer | `tool.ended` |
  * | `hang` | `error` (recoverable, layer of what the call waits on) |
  *
- * Turns need speech timing: until a call has sent a speech message, its turn-scoped messages are not
- * recorded (the report supplies the turns), so a call never gets turns made of tool calls alone.
+ * Live turns need transcripts: Vapi's default `serverMessages` include `speech-update` but not `transcript`,
+ * and turns without transcripts would read as an STT outage (zero ASR output is a SEV-1). So a call's turn
+ * events are held back (bounded) until its first `transcript` message proves transcripts are subscribed;
+ * then they are recorded and the live path owns the call's turns. A call that never sends one gets its turns
+ * from its report. `hang` errors are recorded at once either way.
  */
 import type { ConversationHandle, ErrorLayer, VoiceEvent } from '@voxtrace/core';
 import type { z } from 'zod';
@@ -35,8 +38,10 @@ import type {
 /** State of one call seen live. */
 export interface LiveCall {
   readonly conv: ConversationHandle;
-  /** A speech message was recorded: the live path owns this call's turns. */
-  speech: boolean;
+  /** The call sends transcripts: its live turn events are recorded, and it owns its turns. */
+  ownsTurns: boolean;
+  /** Turn events held back until the first transcript; `null` once given up (too many). */
+  held: VoiceEvent[] | null;
   /** Tool calls started live, by id. */
   readonly tools: Map<string, { name: string; ended: boolean }>;
   /** `turnId` of the last model output that opened a model turn. */
@@ -58,7 +63,8 @@ export interface LiveCall {
 export function newLiveCall(conv: ConversationHandle): LiveCall {
   return {
     conv,
-    speech: false,
+    ownsTurns: false,
+    held: [],
     tools: new Map(),
     modelTurnId: null,
     awaitingModel: false,
@@ -71,16 +77,41 @@ export function newLiveCall(conv: ConversationHandle): LiveCall {
   };
 }
 
-/** Speech messages: they give a call live turns. */
-const SPEECH = new Set(['speech-update', 'assistant.speechStarted']);
+/** Turn events held back per call before its first transcript, at most. */
+const MAX_HELD = 500;
 
-/** The voice events of a live message at `at` (epoch ms). Updates `call`; never throws on valid input. */
+/**
+ * The voice events to record now for a live message at `at` (epoch ms), including held-back ones the
+ * message releases. Updates `call`; never throws on a validated message.
+ */
 export function liveEvents(call: LiveCall, message: VapiMessage, at: number): VoiceEvent[] {
   if (message.assistant && !call.providers) call.providers = readProviders(message);
+  if (message.type.startsWith('transcript') && !call.ownsTurns) {
+    call.ownsTurns = true;
+    const held = call.held ?? [];
+    call.held = null;
+    return [...held, ...translate(call, message, at)];
+  }
+  return admit(call, translate(call, message, at));
+}
+
+/** Events to record now: all once the call owns its turns, else only errors (the rest is held back). */
+export function admit(call: LiveCall, events: VoiceEvent[]): VoiceEvent[] {
+  if (call.ownsTurns) return events;
+  const now: VoiceEvent[] = [];
+  for (const e of events) {
+    if (e.type === 'error') now.push(e);
+    else if (call.held) {
+      call.held.push(e);
+      if (call.held.length > MAX_HELD) call.held = null; // no transcripts coming: the report has the turns
+    }
+  }
+  return now;
+}
+
+function translate(call: LiveCall, message: VapiMessage, at: number): VoiceEvent[] {
   const type = message.type;
   if (type === 'hang') return [hangEvent(call, at)];
-  if (SPEECH.has(type)) call.speech = true;
-  if (!call.speech) return [];
   const p = call.providers ?? { llm: {}, stt: {}, tts: {} };
   switch (type) {
     case 'speech-update':
@@ -142,7 +173,7 @@ export function toolResultEvents(call: LiveCall, response: unknown, at: number):
     if (typeof error === 'string' && error) ended.error = error.slice(0, 10_000);
     out.push(ended);
   }
-  return out;
+  return admit(call, out);
 }
 
 /** `tool.ended` for a legacy `function-call` answer (`{ result }`). */
@@ -155,7 +186,7 @@ export function functionResultEvents(
   const result =
     response && typeof response === 'object' ? (response as { result?: unknown }).result : undefined;
   const ended = toolEnd(call, id, at, result);
-  return ended ? [ended] : [];
+  return admit(call, ended ? [ended] : []);
 }
 
 function speech(call: LiveCall, m: { status: string; role: string }, at: number): VoiceEvent[] {

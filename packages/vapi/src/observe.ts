@@ -4,9 +4,10 @@
  * when no live turns exist, replays the call from the report. One call, one trace, one set of turns.
  *
  * Reconciliation (`turnSource`):
- * - `auto` (default, one process or per-call sticky routing): a call that sent speech messages live owns its
- *   turns; its report completes the live conversation (outcome, end time, costs, Vapi's averages) without
- *   replaying turns. A call without live speech gets its turns from the report, in the same conversation.
+ * - `auto` (default, one process or per-call sticky routing): a call that sends transcripts live owns its
+ *   turns (see `live.ts`); its report completes the live conversation (outcome, end time, costs, Vapi's
+ *   averages) without replaying turns. Any other call gets its turns from the report, in the same
+ *   conversation.
  * - `report` (set it on every process when messages of one call can reach different processes): live
  *   messages are not recorded; every call's turns come from its report, so exactly one process records it.
  * - `live`: turns only ever come from live messages. A report completes the live conversation when this
@@ -337,7 +338,7 @@ class VapiCalls {
     const mode = options.turnSource ?? 'auto';
     const live = this.live.get(id);
     if (live?.timer) clearTimeout(live.timer);
-    const replay = mode === 'report' || (mode === 'auto' && !live?.speech);
+    const replay = mode === 'report' || (mode === 'auto' && !live?.ownsTurns);
     const conv =
       live?.conv ??
       this.vt.startConversation({
@@ -364,7 +365,7 @@ class VapiCalls {
       }
     }
     if (plan.fatal && !live?.fatalRecorded) record(plan.fatal);
-    const turnSource = replay ? (plan.events.length ? 'report' : 'none') : live?.speech ? 'live' : 'none';
+    const turnSource = replay ? (plan.events.length ? 'report' : 'none') : live?.ownsTurns ? 'live' : 'none';
     this.finish(id);
     const result = conv.end({
       ...plan.end,
@@ -379,7 +380,7 @@ class VapiCalls {
 
   private liveAttributes(call: LiveCall): EventAttributes {
     return {
-      [VAPI_CALL_ATTR.turnSource]: call.speech ? 'live' : 'none',
+      [VAPI_CALL_ATTR.turnSource]: call.ownsTurns ? 'live' : 'none',
       ...(call.hangs && { [VAPI_CALL_ATTR.hangs]: call.hangs }),
     };
   }
@@ -398,7 +399,7 @@ class VapiCalls {
 }
 
 function ignoredReason(call: LiveCall): string {
-  return call.speech
+  return call.ownsTurns
     ? 'nothing to record in this message'
-    : 'no speech messages from this call yet: turns will come from its report';
+    : 'held back until the call sends a transcript (else its report has the turns)';
 }

@@ -324,14 +324,17 @@ function emitExchange(
   let llmOpen = false;
   let llmFirstToken = false;
 
-  if (lo !== null && x.agent.length) {
-    const at = (t: number) => clamp(t, lo, limit);
-    let cursor = lo;
-    if (f?.endpointing) {
-      cursor = at(lo + f.endpointing);
-      out.push({ type: 'turn.end_detected', at: cursor, delayMs: f.endpointing });
-    }
-    if (f?.transcriber) {
+  const at = (t: number) => clamp(t, lo, limit);
+  let cursor = lo;
+  if (lo !== null && f?.endpointing) {
+    cursor = at(lo + f.endpointing);
+    out.push({ type: 'turn.end_detected', at: cursor, delayMs: f.endpointing });
+  }
+  const lastUser = x.users[x.users.length - 1];
+  if (lastUser) {
+    // The transcript is always recorded (a turn without one reads as an STT outage). Without Vapi's
+    // figure it lands at the end of speech, where core counts 0 ms: see the README on unknown STT latency.
+    if (cursor !== null && f?.transcriber) {
       cursor = at(cursor + f.transcriber);
       out.push({
         type: 'stt.final',
@@ -340,7 +343,9 @@ function emitExchange(
         latencyMs: f.transcriber,
         ...providers.stt,
       });
-    }
+    } else out.push({ type: 'stt.final', at: lo ?? lastUser.time, transcript: userText, ...providers.stt });
+  }
+  if (cursor !== null && x.agent.length) {
     // The model's start is known when Vapi gives its latency or a tool call ends its first pass.
     if (f?.model || firstTools) {
       const start = at(cursor);

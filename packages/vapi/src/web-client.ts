@@ -102,7 +102,9 @@ export function instrumentVapiWebClient(
       attributes: state.attributes,
     });
     state.live = newLiveCall(conv);
-    state.live.speech = true; // the client's own speech events give turns their timing
+    // The browser's own speech events and client messages are the only source of turns here.
+    state.live.ownsTurns = true;
+    state.live.held = null;
     return state.live;
   }
 
