@@ -4,7 +4,6 @@
  * it under its cap, so HMAC checks see the raw bytes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 
 /** A web-standard request handler, as {@link createVapiWebhookHandler} returns. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -48,7 +47,42 @@ async function serve(handler: FetchHandler, req: NodeRequest, res: ServerRespons
   response.headers.forEach((value, key) => {
     res.setHeader(key, value);
   });
+  // Answered before the body was all read (a 413): close rather than read the rest of it.
+  if (!req.complete) res.setHeader('connection', 'close');
   res.end(body);
+}
+
+/**
+ * The request body as a web stream with backpressure. Cancelling it (the handler refusing an oversize body)
+ * discards the rest instead of destroying the socket, so the answer still reaches the client.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on('data', (chunk: Buffer) => {
+        if (done) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => {
+        if (!done) controller.close();
+        done = true;
+      });
+      req.once('error', (err) => {
+        if (!done) controller.error(err);
+        done = true;
+      });
+      req.pause();
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      done = true;
+      req.resume();
+    },
+  });
 }
 
 /** A web `Request` over a Node request; the body is streamed, not buffered. */
@@ -69,7 +103,7 @@ export function toRequest(req: NodeRequest): Request {
       init.body = JSON.stringify(parsed);
       headers.delete('content-length');
     } else {
-      init.body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+      init.body = bodyStream(req);
       init.duplex = 'half';
     }
   }
