@@ -33,8 +33,8 @@ import { isRecord, parseVapiBody } from './validate.js';
 
 /** The part of `@vapi-ai/web`'s `Vapi` this uses (an EventEmitter). */
 export interface VapiWebClientLike {
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 /** Options of {@link instrumentVapiWebClient}. */
@@ -247,7 +247,7 @@ export function instrumentVapiWebClient(
         });
       }
     };
-    vapi.on(event, listener as (...args: never[]) => void);
+    vapi.on(event, listener);
     return [event, listener] as const;
   });
 
@@ -258,7 +258,7 @@ export function instrumentVapiWebClient(
     stop() {
       for (const [event, listener] of listeners) {
         try {
-          vapi.removeListener(event, listener as (...args: never[]) => void);
+          vapi.removeListener(event, listener);
         } catch {
           // Detaching must not throw either.
         }
