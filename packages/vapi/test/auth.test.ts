@@ -19,7 +19,11 @@ function handler(auth: VapiAuth | VapiAuth[], extra: { maxMessageAgeMs?: number 
 }
 
 function post(headers: Record<string, string>, text = body): Request {
-  return new Request(URL_, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: text });
+  return new Request(URL_, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: text,
+  });
 }
 
 async function status(fetch: (r: Request) => Promise<Response>, req: Request): Promise<number> {
@@ -88,7 +92,11 @@ describe('Bearer token', () => {
 function sign(
   secret: string | Buffer,
   payload: string,
-  { algorithm = 'sha256', encoding = 'hex', prefix = '' }: { algorithm?: string; encoding?: 'hex' | 'base64'; prefix?: string } = {},
+  {
+    algorithm = 'sha256',
+    encoding = 'hex',
+    prefix = '',
+  }: { algorithm?: string; encoding?: 'hex' | 'base64'; prefix?: string } = {},
 ): string {
   return prefix + createHmac(algorithm, secret).update(payload).digest(encoding);
 }
@@ -98,7 +106,12 @@ describe('HMAC', () => {
   const base: VapiHmacAuth = { type: 'hmac', secret };
   const seconds = String(Math.floor(NOW / 1000));
 
-  const variants: { name: string; auth: VapiHmacAuth; headers: (text: string, ts: string) => Record<string, string>; ts: string }[] = [
+  const variants: {
+    name: string;
+    auth: VapiHmacAuth;
+    headers: (text: string, ts: string) => Record<string, string>;
+    ts: string;
+  }[] = [
     {
       name: 'sha256 of {timestamp}.{body}, hex, timestamp in seconds (the defaults)',
       auth: base,
@@ -107,7 +120,13 @@ describe('HMAC', () => {
     },
     {
       name: 'sha512, base64, timestamp in milliseconds, custom headers',
-      auth: { ...base, algorithm: 'sha512', encoding: 'base64', signatureHeader: 'x-vapi-sig', timestampHeader: 'x-vapi-ts' },
+      auth: {
+        ...base,
+        algorithm: 'sha512',
+        encoding: 'base64',
+        signatureHeader: 'x-vapi-sig',
+        timestampHeader: 'x-vapi-ts',
+      },
       ts: String(NOW),
       headers: (text, ts) => ({
         'x-vapi-ts': ts,
@@ -118,19 +137,35 @@ describe('HMAC', () => {
       name: 'sha1 with a sha1= prefix',
       auth: { ...base, algorithm: 'sha1', signaturePrefix: 'sha1=' },
       ts: seconds,
-      headers: (text, ts) => ({ 'x-timestamp': ts, 'x-signature': sign(secret, `${ts}.${text}`, { algorithm: 'sha1', prefix: 'sha1=' }) }),
+      headers: (text, ts) => ({
+        'x-timestamp': ts,
+        'x-signature': sign(secret, `${ts}.${text}`, { algorithm: 'sha1', prefix: 'sha1=' }),
+      }),
     },
     {
       name: 'body only, sha256= prefix, x-vapi-signature (custom knowledge base docs)',
-      auth: { ...base, payloadFormat: '{body}', signaturePrefix: 'sha256=', signatureHeader: 'x-vapi-signature' },
+      auth: {
+        ...base,
+        payloadFormat: '{body}',
+        signaturePrefix: 'sha256=',
+        signatureHeader: 'x-vapi-signature',
+      },
       ts: '',
       headers: (text) => ({ 'x-vapi-signature': sign(secret, text, { prefix: 'sha256=' }) }),
     },
     {
       name: 'a base64 secret and a {method} {url} {timestamp}:{body} format',
-      auth: { ...base, secret: Buffer.from('raw-key').toString('base64'), secretIsBase64: true, payloadFormat: '{method} {url} {timestamp}:{body}' },
+      auth: {
+        ...base,
+        secret: Buffer.from('raw-key').toString('base64'),
+        secretIsBase64: true,
+        payloadFormat: '{method} {url} {timestamp}:{body}',
+      },
       ts: seconds,
-      headers: (text, ts) => ({ 'x-timestamp': ts, 'x-signature': sign(Buffer.from('raw-key'), `POST ${URL_} ${ts}:${text}`) }),
+      headers: (text, ts) => ({
+        'x-timestamp': ts,
+        'x-signature': sign(Buffer.from('raw-key'), `POST ${URL_} ${ts}:${text}`),
+      }),
     },
   ];
 
@@ -144,7 +179,10 @@ describe('HMAC', () => {
       const { [sigHeader]: _, ...unsigned } = headers;
       expect(await status(f, post(unsigned))).toBe(401);
       // wrong signature (signed with another secret)
-      const other = { ...headers, [sigHeader]: `${v.auth.signaturePrefix ?? ''}${'0'.repeat(headers[sigHeader]!.length - (v.auth.signaturePrefix ?? '').length)}` };
+      const other = {
+        ...headers,
+        [sigHeader]: `${v.auth.signaturePrefix ?? ''}${'0'.repeat(headers[sigHeader]!.length - (v.auth.signaturePrefix ?? '').length)}`,
+      };
       expect(await status(f, post(other))).toBe(401);
       // tampered body, signature of the original
       expect(await status(f, post(headers, tampered))).toBe(401);
@@ -152,7 +190,9 @@ describe('HMAC', () => {
       if (v.ts) {
         const old = v.ts.length >= 13 ? String(NOW - 600_000) : String(Math.floor(NOW / 1000) - 600);
         expect(await status(f, post(v.headers(body, old)))).toBe(401);
-        expect(await status(f, post({ ...v.headers(body, v.ts), [v.auth.timestampHeader ?? 'x-timestamp']: old }))).toBe(401);
+        expect(
+          await status(f, post({ ...v.headers(body, v.ts), [v.auth.timestampHeader ?? 'x-timestamp']: old })),
+        ).toBe(401);
       } else {
         // A body-only signature has no signed time: freshness comes from maxMessageAgeMs.
         const strict = handler(v.auth, { maxMessageAgeMs: 60_000 });
@@ -164,14 +204,26 @@ describe('HMAC', () => {
   it('refuses a missing or malformed timestamp when it is signed', async () => {
     const f = handler(base);
     expect(await status(f, post({ 'x-signature': sign(secret, `.${body}`) }))).toBe(401);
-    expect(await status(f, post({ 'x-timestamp': 'yesterday', 'x-signature': sign(secret, `yesterday.${body}`) }))).toBe(401);
+    expect(
+      await status(f, post({ 'x-timestamp': 'yesterday', 'x-signature': sign(secret, `yesterday.${body}`) })),
+    ).toBe(401);
   });
 
   it('verifies the raw bytes, not re-serialized JSON', async () => {
     const f = handler(base);
     const spaced = body.replace('{', '{   '); // same JSON, other bytes
-    expect(await status(f, post({ 'x-timestamp': seconds, 'x-signature': sign(secret, `${seconds}.${spaced}`) }, spaced))).toBe(200);
-    expect(await status(f, post({ 'x-timestamp': seconds, 'x-signature': sign(secret, `${seconds}.${body}`) }, spaced))).toBe(401);
+    expect(
+      await status(
+        f,
+        post({ 'x-timestamp': seconds, 'x-signature': sign(secret, `${seconds}.${spaced}`) }, spaced),
+      ),
+    ).toBe(200);
+    expect(
+      await status(
+        f,
+        post({ 'x-timestamp': seconds, 'x-signature': sign(secret, `${seconds}.${body}`) }, spaced),
+      ),
+    ).toBe(401);
   });
 });
 
@@ -185,11 +237,16 @@ describe('several schemes and custom checks', () => {
     expect(await status(f, post({ authorization: 'Bearer new' }))).toBe(200);
     const res = await f(post({ authorization: 'Bearer nope' }));
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { reason: string }).reason).toBe('missing x-vapi-secret; wrong authorization');
+    expect(((await res.json()) as { reason: string }).reason).toBe(
+      'missing x-vapi-secret; wrong authorization',
+    );
   });
 
   it('runs a custom check over the raw body, and a throwing one refuses', async () => {
-    const f = handler({ type: 'custom', verify: (req, raw) => req.headers.get('x-token') === 'jwt' && raw.byteLength > 0 });
+    const f = handler({
+      type: 'custom',
+      verify: (req, raw) => req.headers.get('x-token') === 'jwt' && raw.byteLength > 0,
+    });
     expect(await status(f, post({ 'x-token': 'jwt' }))).toBe(200);
     expect(await status(f, post({ 'x-token': 'nope' }))).toBe(401);
     const g = handler({

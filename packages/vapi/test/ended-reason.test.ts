@@ -32,8 +32,10 @@ describe('endedReason → outcome and layer', () => {
     const layer = (v: string) => classifyEndedReason(v).layer;
     for (const v of values) {
       if (/transcriber|deepgram-returning|assembly-ai/.test(v)) expect(layer(v), v).toBe('stt');
-      else if (/-voice-(failed|not-found|request-canceled)|eleven-labs|playht|cartesia|tavus/.test(v)) expect(layer(v), v).toBe('tts');
-      else if (/-llm-failed$|-(400|401|403|429|500|503)-(?!forbidden)/.test(v) && !/sip/.test(v)) expect(layer(v), v).toBe('llm');
+      else if (/-voice-(failed|not-found|request-canceled)|eleven-labs|playht|cartesia|tavus/.test(v))
+        expect(layer(v), v).toBe('tts');
+      else if (/-llm-failed$|-(400|401|403|429|500|503)-(?!forbidden)/.test(v) && !/sip/.test(v))
+        expect(layer(v), v).toBe('llm');
       else if (/outbound-sip|transport|worker/.test(v)) expect(layer(v), v).toBe('telephony');
     }
     expect(layer('pipeline-error-anthropic-429-exceeded-quota')).toBe('llm');
@@ -46,8 +48,12 @@ describe('endedReason → outcome and layer', () => {
 
   it('names who was at fault when the value says', () => {
     expect(classifyEndedReason('call.in-progress.error-vapifault-worker-died').fault).toBe('vapi');
-    expect(classifyEndedReason('call.in-progress.error-providerfault-groq-500-server-error').fault).toBe('provider');
-    expect(classifyEndedReason('call.in-progress.error-configfault-model-unsupported-in-squad').fault).toBe('config');
+    expect(classifyEndedReason('call.in-progress.error-providerfault-groq-500-server-error').fault).toBe(
+      'provider',
+    );
+    expect(classifyEndedReason('call.in-progress.error-configfault-model-unsupported-in-squad').fault).toBe(
+      'config',
+    );
     expect(classifyEndedReason('customer-ended-call').fault).toBeNull();
   });
 
@@ -64,10 +70,23 @@ describe('endedReason → outcome and layer', () => {
   });
 
   it('classifies values added after the table by their words', () => {
-    expect(classifyEndedReason('pipeline-error-newvendor-voice-failed')).toMatchObject({ outcome: 'error', layer: 'tts' });
-    expect(classifyEndedReason('call.in-progress.error-vapifault-newthing')).toMatchObject({ outcome: 'error', family: 'in-call-fault' });
-    expect(classifyEndedReason('some-new-failure-mode-failed')).toMatchObject({ outcome: 'error', layer: 'telephony', family: 'unknown-error' });
-    expect(classifyEndedReason('customer-waved-goodbye')).toMatchObject({ outcome: 'completed', family: 'unknown' });
+    expect(classifyEndedReason('pipeline-error-newvendor-voice-failed')).toMatchObject({
+      outcome: 'error',
+      layer: 'tts',
+    });
+    expect(classifyEndedReason('call.in-progress.error-vapifault-newthing')).toMatchObject({
+      outcome: 'error',
+      family: 'in-call-fault',
+    });
+    expect(classifyEndedReason('some-new-failure-mode-failed')).toMatchObject({
+      outcome: 'error',
+      layer: 'telephony',
+      family: 'unknown-error',
+    });
+    expect(classifyEndedReason('customer-waved-goodbye')).toMatchObject({
+      outcome: 'completed',
+      family: 'unknown',
+    });
   });
 
   it('documents every family in the README table', () => {

@@ -18,17 +18,26 @@ const sign = (ts: string, body: string) => createHmac('sha256', secret).update(`
 async function app(mount: 'direct' | 'raw' | 'after-json') {
   h = harness();
   const handler = createVapiWebhookHandler(h.vt, {
-    auth: [{ type: 'hmac', secret }, { type: 'secret', secret: 'plain' }],
+    auth: [
+      { type: 'hmac', secret },
+      { type: 'secret', secret: 'plain' },
+    ],
     onMessage: (m) => (m.type === 'tool-calls' ? { results: [] } : undefined),
   });
   const a = express();
-  if (mount === 'raw') a.post('/vapi', express.raw({ type: '*/*', limit: '10mb' }), toExpressMiddleware(handler));
-  else if (mount === 'after-json') a.post('/vapi', express.json({ limit: '10mb' }), toExpressMiddleware(handler));
+  if (mount === 'raw')
+    a.post('/vapi', express.raw({ type: '*/*', limit: '10mb' }), toExpressMiddleware(handler));
+  else if (mount === 'after-json')
+    a.post('/vapi', express.json({ limit: '10mb' }), toExpressMiddleware(handler));
   else a.post('/vapi', toExpressMiddleware(handler));
   const server = await listen(createServer(a));
   close = server.close;
   return (body: string, headers: Record<string, string>) =>
-    fetch(`${server.url}/vapi`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    fetch(`${server.url}/vapi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
 }
 
 describe('Express middleware (a real express app)', () => {
@@ -39,7 +48,10 @@ describe('Express middleware (a real express app)', () => {
     const post = await app('direct');
     const t = ts();
     expect((await post(report, { 'x-timestamp': t, 'x-signature': sign(t, report) })).status).toBe(200);
-    expect((await post(report.replace('Thanks', 'Thank'), { 'x-timestamp': t, 'x-signature': sign(t, report) })).status).toBe(401);
+    expect(
+      (await post(report.replace('Thanks', 'Thank'), { 'x-timestamp': t, 'x-signature': sign(t, report) }))
+        .status,
+    ).toBe(401);
     expect(h.conversations.map((c) => [c.id, c.turnCount])).toEqual([[CALL_ID, 3]]);
   });
 

@@ -7,7 +7,16 @@ import {
   type VapiWebhookOptions,
 } from '@voxtrace/vapi';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CALL_ID, createServer, FIXTURES, fixture, fixtureText, type Harness, harness, listen } from './helpers.js';
+import {
+  CALL_ID,
+  createServer,
+  FIXTURES,
+  fixture,
+  fixtureText,
+  type Harness,
+  harness,
+  listen,
+} from './helpers.js';
 
 const SECRET = 'test-secret';
 const auth = { type: 'secret', secret: SECRET } as const;
@@ -28,11 +37,17 @@ async function serve(options: Partial<VapiWebhookOptions> = {}) {
   const server = await listen(createServer(toNodeHandler(handler)));
   close = server.close;
   port = Number(new URL(server.url).port);
-  return async (body: string | Uint8Array, headers: Record<string, string> = { 'x-vapi-secret': SECRET }, method = 'POST') => {
+  return async (
+    body: string | Uint8Array,
+    headers: Record<string, string> = { 'x-vapi-secret': SECRET },
+    method = 'POST',
+  ) => {
     const res = await fetch(`${server.url}/vapi`, {
       method,
       headers: { 'content-type': 'application/json', ...headers },
-      ...(method === 'POST' && { body: typeof body === 'string' ? body : new Blob([body as Uint8Array<ArrayBuffer>]) }),
+      ...(method === 'POST' && {
+        body: typeof body === 'string' ? body : new Blob([body as Uint8Array<ArrayBuffer>]),
+      }),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
@@ -44,7 +59,13 @@ describe('each fixture through the handler over HTTP', () => {
     const seen: string[] = [];
     const post = await serve({ onMessage: (m) => void seen.push(m.type) });
     for (const name of FIXTURES) expect((await post(fixtureText(name))).status, name).toBe(200);
-    expect(seen.sort()).toEqual(['end-of-call-report', 'speech-update', 'status-update', 'status-update', 'tool-calls']);
+    expect(seen.sort()).toEqual([
+      'end-of-call-report',
+      'speech-update',
+      'status-update',
+      'status-update',
+      'tool-calls',
+    ]);
     const rec = h.conversations.find((c) => c.id === CALL_ID)!;
     expect(rec.turnCount).toBe(3);
     expect(rec.turns[1]!.e2eLatencyMs).toBe(5470);
@@ -80,16 +101,32 @@ describe('each fixture through the handler over HTTP', () => {
     // The call sends transcripts, so its live path owns turns.
     await post({ type: 'speech-update', role: 'user', status: 'started', timestamp: 1_678_901_230_000 });
     await post({ type: 'speech-update', role: 'user', status: 'stopped', timestamp: 1_678_901_232_000 });
-    await post({ type: 'transcript', role: 'user', transcriptType: 'final', transcript: 'weather?', timestamp: 1_678_901_232_100 });
+    await post({
+      type: 'transcript',
+      role: 'user',
+      transcriptType: 'final',
+      transcript: 'weather?',
+      timestamp: 1_678_901_232_100,
+    });
     const res = await handler(
-      new Request('http://127.0.0.1/vapi', { method: 'POST', headers: { 'x-vapi-secret': SECRET }, body: fixtureText('vapi-tool-calls.json') }),
+      new Request('http://127.0.0.1/vapi', {
+        method: 'POST',
+        headers: { 'x-vapi-secret': SECRET },
+        body: fixtureText('vapi-tool-calls.json'),
+      }),
     );
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ results: [{ toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF', result: '18°C, clear' }] });
+    expect(await res.json()).toEqual({
+      results: [{ toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF', result: '18°C, clear' }],
+    });
     const conv = h.vt.getConversation('call-uuid')!;
     const rec = conv.end();
     const tool = rec.turns[0]!.tools[0]!;
-    expect(tool).toMatchObject({ name: 'get_weather', arguments: { location: 'San Francisco' }, result: '18°C, clear' });
+    expect(tool).toMatchObject({
+      name: 'get_weather',
+      arguments: { location: 'San Francisco' },
+      result: '18°C, clear',
+    });
     expect(tool.startedAt).toBe(1_678_901_234_567);
     expect(tool.durationMs).toBe(700);
   });
@@ -112,12 +149,21 @@ describe('bad input: the right status, no throw, nothing else lost', () => {
 
   it('answers 400 with the reasons to a body that is not a Vapi message', async () => {
     const post = await serve();
-    for (const body of ['[]', '5', '{"nope":1}', '{"message":5}', '{"message":{"type":7}}', '{"message":{}}']) {
+    for (const body of [
+      '[]',
+      '5',
+      '{"nope":1}',
+      '{"message":5}',
+      '{"message":{"type":7}}',
+      '{"message":{}}',
+    ]) {
       const r = await post(body);
       expect(r.status, body).toBe(400);
       expect(r.body.problems.length, body).toBeGreaterThan(0);
     }
-    const r = await post(JSON.stringify({ message: { type: 'speech-update', role: 'user', status: 5, call: { id: 'c' } } }));
+    const r = await post(
+      JSON.stringify({ message: { type: 'speech-update', role: 'user', status: 5, call: { id: 'c' } } }),
+    );
     expect(r.status).toBe(400);
     expect(r.body.problems[0]).toMatch(/^message\.status: /);
     expect(h.diagnostics.some((d) => d.code === 'adapter_error')).toBe(true);
@@ -126,7 +172,9 @@ describe('bad input: the right status, no throw, nothing else lost', () => {
   it('answers 200 to an unknown message type and still calls onMessage', async () => {
     const types: string[] = [];
     const post = await serve({ onMessage: (m) => void types.push(m.type) });
-    const r = await post(JSON.stringify({ message: { type: 'some-future-type', call: { id: 'c' }, extra: { a: 1 } } }));
+    const r = await post(
+      JSON.stringify({ message: { type: 'some-future-type', call: { id: 'c' }, extra: { a: 1 } } }),
+    );
     expect(r).toEqual({ status: 200, body: { ok: true } });
     expect(types).toEqual(['some-future-type']);
   });
@@ -134,7 +182,11 @@ describe('bad input: the right status, no throw, nothing else lost', () => {
   it('keeps the valid parts of a report with wrongly typed fields', async () => {
     const post = await serve();
     const body = fixture('vapi-end-of-call-report.json');
-    const msg = body.message as { artifact: { messages: Record<string, unknown>[] }; cost: unknown; endedReason: unknown };
+    const msg = body.message as {
+      artifact: { messages: Record<string, unknown>[] };
+      cost: unknown;
+      endedReason: unknown;
+    };
     msg.artifact.messages[1]!.time = 'not a number'; // greeting bot message: falls back on secondsFromStart
     msg.artifact.messages[6] = 'garbage' as never; // the goodbye: dropped
     msg.cost = 'cheap';
@@ -154,13 +206,21 @@ describe('bad input: the right status, no throw, nothing else lost', () => {
     // Chunked, no content-length: the cap holds while the stream is read.
     const status = await new Promise<number>((ok, fail) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port, path: '/vapi', method: 'POST', headers: { 'x-vapi-secret': SECRET, 'transfer-encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/vapi',
+          method: 'POST',
+          headers: { 'x-vapi-secret': SECRET, 'transfer-encoding': 'chunked' },
+        },
         (res) => {
           res.resume();
           ok(res.statusCode ?? 0);
         },
       );
-      req.on('error', (err) => (err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : fail(err)));
+      req.on('error', (err) =>
+        err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : fail(err),
+      );
       for (let i = 0; i < 8; i++) req.write('x'.repeat(16 * 1024));
       req.end();
     });

@@ -28,11 +28,17 @@ function liveMessages({ transcripts = true } = {}) {
     m('model-output', 24100, { output: 'x', turnId: 't1' }),
     m('model-output', 24150, { output: 'y', turnId: 't1' }),
     m('tool-calls', 25160, {
-      toolCallList: [{ id: 'call_1', type: 'function', function: { name: 'dtmf', arguments: '{"keys":"212"}' } }],
+      toolCallList: [
+        { id: 'call_1', type: 'function', function: { name: 'dtmf', arguments: '{"keys":"212"}' } },
+      ],
     }),
     m('conversation-update', 26400, {
       messages: [
-        { role: 'tool_calls', time: T0 + 25160, toolCalls: [{ id: 'call_1', function: { name: 'dtmf', arguments: '{}' } }] },
+        {
+          role: 'tool_calls',
+          time: T0 + 25160,
+          toolCalls: [{ id: 'call_1', function: { name: 'dtmf', arguments: '{}' } }],
+        },
         { role: 'tool_call_result', time: T0 + 26320, toolCallId: 'call_1', name: 'dtmf', result: 'sent' },
       ],
     }),
@@ -69,14 +75,26 @@ function reportMessage() {
           role: 'tool_calls',
           time: T0 + 25160,
           message: '',
-          toolCalls: [{ id: 'call_1', type: 'function', function: { name: 'dtmf', arguments: '{"keys":"212"}' } }],
+          toolCalls: [
+            { id: 'call_1', type: 'function', function: { name: 'dtmf', arguments: '{"keys":"212"}' } },
+          ],
           secondsFromStart: 25.16,
         },
-        { role: 'tool_call_result', time: T0 + 26320, toolCallId: 'call_1', name: 'dtmf', result: 'sent', secondsFromStart: 26.32 },
+        {
+          role: 'tool_call_result',
+          time: T0 + 26320,
+          toolCallId: 'call_1',
+          name: 'dtmf',
+          result: 'sent',
+          secondsFromStart: 26.32,
+        },
         msg('bot', 'Done.', 28700, 30800),
         msg('user', 'Thanks, bye.', 56620, 57300),
       ],
-      performanceMetrics: { turnLatencies: [{ turnLatency: 900 }, { turnLatency: 3500, modelLatency: 1100 }], turnLatencyAverage: 2200 },
+      performanceMetrics: {
+        turnLatencies: [{ turnLatency: 900 }, { turnLatency: 3500, modelLatency: 1100 }],
+        turnLatencyAverage: 2200,
+      },
     },
   });
 }
@@ -122,7 +140,11 @@ describe('live messages', () => {
     expect(toolTurn.stt?.latencyMs).toBe(200);
     expect(toolTurn.llm[0]?.firstTokenAt).toBe(T0 + 24100); // one first token per model turn
     expect(toolTurn.llm).toHaveLength(1);
-    expect(toolTurn.tools[0]).toMatchObject({ name: 'dtmf', durationMs: 26320 - 25160, arguments: { keys: '212' } });
+    expect(toolTurn.tools[0]).toMatchObject({
+      name: 'dtmf',
+      durationMs: 26320 - 25160,
+      arguments: { keys: '212' },
+    });
     expect(toolTurn.tts[0]?.startedAt).toBe(T0 + 27900);
   });
 
@@ -150,7 +172,9 @@ describe('live messages', () => {
   it('without transcripts (Vapi default serverMessages) leave the turns to the report, still one set', () => {
     const h = make();
     const results = liveMessages({ transcripts: false }).map((b) => observeVapiMessage(h.vt, b));
-    expect(results.filter((r) => r.action === 'ignored').every((r) => r.reason?.includes('transcript'))).toBe(true);
+    expect(results.filter((r) => r.action === 'ignored').every((r) => r.reason?.includes('transcript'))).toBe(
+      true,
+    );
     expect(h.turns).toHaveLength(0);
     const r = observeVapiMessage(h.vt, reportMessage());
     expect(r.events).toBeGreaterThan(0);
@@ -180,7 +204,10 @@ describe('live messages', () => {
     expect(rec.outcome).toBe('completed');
     expect(rec.endedAt).toBe(T0 + 60000);
     expect(rec.turnCount).toBe(3);
-    expect(rec.attributes).toMatchObject({ 'vapi.ended_reason': 'customer-ended-call', 'vapi.turn_source': 'live' });
+    expect(rec.attributes).toMatchObject({
+      'vapi.ended_reason': 'customer-ended-call',
+      'vapi.turn_source': 'live',
+    });
     // A report after that is not recorded a second time.
     expect(observeVapiMessage(h.vt, reportMessage(), options).action).toBe('ignored');
     expect(h.spans('conversation')).toHaveLength(1);
@@ -193,9 +220,18 @@ describe('live messages', () => {
     observeVapiMessage(h.vt, m('status-update', 0, { status: 'in-progress' }));
     observeVapiMessage(h.vt, m('status-update', 5000, { status: 'ended', endedReason: reason }));
     expect(seen).toEqual([
-      { type: 'error', at: T0 + 5000, layer: 'stt', message: `vapi endedReason: ${reason}`, recoverable: false },
+      {
+        type: 'error',
+        at: T0 + 5000,
+        layer: 'stt',
+        message: `vapi endedReason: ${reason}`,
+        recoverable: false,
+      },
     ]);
-    const rec = observeVapiMessage(h.vt, m('end-of-call-report', 6000, { endedReason: reason, artifact: { messages: [] } })).record!;
+    const rec = observeVapiMessage(
+      h.vt,
+      m('end-of-call-report', 6000, { endedReason: reason, artifact: { messages: [] } }),
+    ).record!;
     expect(rec.outcome).toBe('error');
     expect(rec.errors).toHaveLength(1);
   });

@@ -27,8 +27,9 @@ type Path = (string | number)[];
 /** Every path of a JSON value (objects and arrays included). */
 function paths(value: Json, prefix: Path = []): Path[] {
   const out: Path[] = [prefix];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-  else if (value && typeof value === 'object')
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) out.push(...paths(v, [...prefix, i]));
+  } else if (value && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
   return out;
 }
@@ -129,12 +130,17 @@ describe('mutated fixtures', () => {
     h = harness();
     const handler = createVapiWebhookHandler(h.vt, {
       auth: { type: 'secret', secret: 's' },
-      onMessage: (m) => (m.type === 'tool-calls' ? { results: [{ toolCallId: 'x', result: 'ok' }] } : undefined),
+      onMessage: (m) =>
+        m.type === 'tool-calls' ? { results: [{ toolCallId: 'x', result: 'ok' }] } : undefined,
     });
     await fc.assert(
       fc.asyncProperty(wireBody, async (bytes) => {
         const res = await handler(
-          new Request('http://127.0.0.1/vapi', { method: 'POST', headers: { 'x-vapi-secret': 's' }, body: bytes }),
+          new Request('http://127.0.0.1/vapi', {
+            method: 'POST',
+            headers: { 'x-vapi-secret': 's' },
+            body: bytes,
+          }),
         );
         expect(res.status).toBeLessThan(500);
         expect([200, 400]).toContain(res.status);

@@ -64,7 +64,10 @@ describe('end-of-call-report fixture through observeVapiMessage', () => {
     expect(greeting!.initiator).toBe('agent');
     expect(greeting!.agentSpeechStartedAt).toBe(1760710082460);
     expect(greeting!.agentSpeechEndedAt).toBe(1760710084700);
-    expect(greeting!.attributes).toMatchObject({ 'vapi.turn_latency_ms': 1560, 'vapi.voice_latency_ms': 231 });
+    expect(greeting!.attributes).toMatchObject({
+      'vapi.turn_latency_ms': 1560,
+      'vapi.voice_latency_ms': 231,
+    });
     expect(greeting!.tts[0]!.ttfbMs).toBe(231);
 
     // Tool turn: felt latency = bot time − user endTime (ms); Vapi's own 3553 beside it.
@@ -150,11 +153,23 @@ describe('end-of-call-report fixture through observeVapiMessage', () => {
 
 describe('planReport: Vapi units and edge cases', () => {
   it('reads figures that are all below 20 as seconds, and converts them once', () => {
-    const body = report([user(1000, 3000), bot(4500, 6000)], {}, {
-      turnLatencies: [{ turnLatency: 1.2, modelLatency: 0.4, voiceLatency: 0.25, transcriberLatency: 0.15, endpointingLatency: 0.3 }],
-      modelLatencyAverage: 0.4,
-      toTransportLatencyAverage: 4,
-    });
+    const body = report(
+      [user(1000, 3000), bot(4500, 6000)],
+      {},
+      {
+        turnLatencies: [
+          {
+            turnLatency: 1.2,
+            modelLatency: 0.4,
+            voiceLatency: 0.25,
+            transcriberLatency: 0.15,
+            endpointingLatency: 0.3,
+          },
+        ],
+        modelLatencyAverage: 0.4,
+        toTransportLatencyAverage: 4,
+      },
+    );
     const plan = planReport(body.message as VapiEndOfCallReport, 0);
     expect(plan.problems.join()).toContain('read as seconds');
     const agent = plan.events.find((e) => e.type === 'agent.speech.started');
@@ -165,7 +180,10 @@ describe('planReport: Vapi units and edge cases', () => {
       'vapi.transcriber_latency_ms': 150,
       'vapi.endpointing_latency_ms': 300,
     });
-    expect(plan.end.attributes).toMatchObject({ 'vapi.model_latency_avg_ms': 400, 'vapi.to_transport_latency_avg_ms': 4 });
+    expect(plan.end.attributes).toMatchObject({
+      'vapi.model_latency_avg_ms': 400,
+      'vapi.to_transport_latency_avg_ms': 4,
+    });
     // Forward from the end of speech: endpointing, then transcription, then the model's first token.
     const at = (type: string) => plan.events.find((e) => e.type === type)?.at;
     expect(at('turn.end_detected')).toBe(T0 + 3300);
@@ -178,7 +196,11 @@ describe('planReport: Vapi units and edge cases', () => {
   });
 
   it('keeps millisecond figures as they are', () => {
-    const body = report([user(1000, 3000), bot(4500, 6000)], {}, { turnLatencies: [{ turnLatency: 1200, modelLatency: 400 }] });
+    const body = report(
+      [user(1000, 3000), bot(4500, 6000)],
+      {},
+      { turnLatencies: [{ turnLatency: 1200, modelLatency: 400 }] },
+    );
     const plan = planReport(body.message as VapiEndOfCallReport, 0);
     expect(plan.events.find((e) => e.type === 'agent.speech.started')?.attributes).toMatchObject({
       'vapi.turn_latency_ms': 1200,
@@ -188,9 +210,13 @@ describe('planReport: Vapi units and edge cases', () => {
 
   it('treats missing and zero figures as unknown: no span, no attribute, transcript still kept', () => {
     h = harness();
-    const body = report([user(1000, 3000, 'book a table'), bot(4500, 6000)], {}, {
-      turnLatencies: [{ turnLatency: 0, modelLatency: 0, voiceLatency: 0 }],
-    });
+    const body = report(
+      [user(1000, 3000, 'book a table'), bot(4500, 6000)],
+      {},
+      {
+        turnLatencies: [{ turnLatency: 0, modelLatency: 0, voiceLatency: 0 }],
+      },
+    );
     const rec = observeVapiMessage(h.vt, body).record!;
     const t = rec.turns[0]!;
     expect(t.e2eLatencyMs).toBe(1500);
@@ -246,11 +272,14 @@ describe('planReport: Vapi units and edge cases', () => {
   it('maps an error endedReason to outcome error and a fatal error of its layer on the spans', () => {
     h = harness();
     const reason = 'call.in-progress.error-providerfault-openai-llm-failed';
-    const rec = observeVapiMessage(h.vt, report([user(1000, 2000), bot(3000, 4000)], { endedReason: reason })).record!;
+    const rec = observeVapiMessage(h.vt, report([user(1000, 2000), bot(3000, 4000)], { endedReason: reason }))
+      .record!;
     expect(rec.outcome).toBe('error');
     expect(rec.attributes).toMatchObject({ 'vapi.ended_reason': reason, 'vapi.fault': 'provider' });
     const errors = [...rec.errors, ...rec.turns.flatMap((t) => t.errors)];
-    expect(errors).toEqual([{ layer: 'llm', message: `vapi endedReason: ${reason}`, recoverable: false, at: T0 + 60_000 }]);
+    expect(errors).toEqual([
+      { layer: 'llm', message: `vapi endedReason: ${reason}`, recoverable: false, at: T0 + 60_000 },
+    ]);
     const conv = h.spans('conversation')[0]!;
     expect(conv.status.code).toBe(SpanStatusCode.ERROR);
     expect(h.spans('llm').some((s) => s.status.code === SpanStatusCode.ERROR)).toBe(true);
@@ -277,9 +306,13 @@ describe('planReport: Vapi units and edge cases', () => {
   });
 
   it('matches turnLatencies by order, skipping a greeting when there is one entry fewer', () => {
-    const body = report([bot(500, 1500, 'hello'), user(2000, 3000), bot(4000, 5000), user(6000, 7000), bot(7800, 9000)], {}, {
-      turnLatencies: [{ turnLatency: 900 }, { turnLatency: 700 }],
-    });
+    const body = report(
+      [bot(500, 1500, 'hello'), user(2000, 3000), bot(4000, 5000), user(6000, 7000), bot(7800, 9000)],
+      {},
+      {
+        turnLatencies: [{ turnLatency: 900 }, { turnLatency: 700 }],
+      },
+    );
     const plan = planReport(body.message as VapiEndOfCallReport, 0);
     const starts = plan.events.filter((e) => e.type === 'agent.speech.started');
     expect(starts.map((e) => e.attributes?.['vapi.turn_latency_ms'])).toEqual([undefined, 900, 700]);
@@ -287,23 +320,36 @@ describe('planReport: Vapi units and edge cases', () => {
   });
 
   it('says so when the counts do not match, and matches by order', () => {
-    const body = report([user(2000, 3000), bot(4000, 5000)], {}, { turnLatencies: [{ turnLatency: 900 }, { turnLatency: 800 }, { turnLatency: 700 }] });
+    const body = report(
+      [user(2000, 3000), bot(4000, 5000)],
+      {},
+      { turnLatencies: [{ turnLatency: 900 }, { turnLatency: 800 }, { turnLatency: 700 }] },
+    );
     const plan = planReport(body.message as VapiEndOfCallReport, 0);
-    expect(plan.events.find((e) => e.type === 'agent.speech.started')?.attributes?.['vapi.turn_latency_ms']).toBe(900);
+    expect(
+      plan.events.find((e) => e.type === 'agent.speech.started')?.attributes?.['vapi.turn_latency_ms'],
+    ).toBe(900);
     expect(plan.end.attributes).toMatchObject({ 'vapi.turn_latency.count': 3, 'vapi.bot_turn.count': 1 });
     expect(plan.problems.join()).toContain('3 entries for 1 bot turns');
   });
 
   it('marks a barge-in (the caller speaks before the bot finished) as an interrupted turn', () => {
     h = harness();
-    const body = report([user(1000, 2000), bot(3000, 6000), user(5000, 7000, 'wait'), bot(8000, 9000)], {}, {
-      numUserInterrupted: 0,
-      numAssistantInterrupted: 1,
-    });
+    const body = report(
+      [user(1000, 2000), bot(3000, 6000), user(5000, 7000, 'wait'), bot(8000, 9000)],
+      {},
+      {
+        numUserInterrupted: 0,
+        numAssistantInterrupted: 1,
+      },
+    );
     const rec = observeVapiMessage(h.vt, body).record!;
     expect(rec.interruptions).toBe(1);
     expect(rec.turns.map((t) => t.interrupted)).toEqual([true, false]);
-    expect(rec.attributes).toMatchObject({ 'vapi.num_user_interrupted': 0, 'vapi.num_assistant_interrupted': 1 });
+    expect(rec.attributes).toMatchObject({
+      'vapi.num_user_interrupted': 0,
+      'vapi.num_assistant_interrupted': 1,
+    });
   });
 
   it('falls back on legacy top-level messages, durationMs and summed costs', () => {

@@ -43,7 +43,11 @@ function start({ emit, progress }: ReturnType<typeof setup>, t0 = 0) {
   progress(t0 + 360, 'web-call-creation', 'completed', { duration: 350, metadata: { callId: ID } });
   progress(t0 + 370, 'daily-call-join', 'started');
   progress(t0 + 1170, 'daily-call-join', 'completed', { duration: 800 });
-  emit(t0 + 1500, 'call-start-success', { totalDuration: 1500, callId: ID, timestamp: new Date(T0 + t0 + 1500).toISOString() });
+  emit(t0 + 1500, 'call-start-success', {
+    totalDuration: 1500,
+    callId: ID,
+    timestamp: new Date(T0 + t0 + 1500).toISOString(),
+  });
   emit(t0 + 1600, 'call-start');
 }
 
@@ -57,7 +61,12 @@ describe('instrumentVapiWebClient', () => {
     emit(4100, 'speech-end');
     emit(5000, 'message', { type: 'speech-update', role: 'user', status: 'started', turn: 1 });
     emit(7000, 'message', { type: 'speech-update', role: 'user', status: 'stopped', turn: 1 });
-    emit(7200, 'message', { type: 'transcript', role: 'user', transcriptType: 'final', transcript: 'Hello?' });
+    emit(7200, 'message', {
+      type: 'transcript',
+      role: 'user',
+      transcriptType: 'final',
+      transcript: 'Hello?',
+    });
     emit(7600, 'message', { type: 'model-output', output: 'Hi', turnId: 'a' });
     emit(8100, 'speech-start');
     emit(8150, 'volume-level', 0.4);
@@ -108,13 +117,22 @@ describe('instrumentVapiWebClient', () => {
     const s = setup();
     s.progress(0, 'validation', 'started');
     s.progress(10, 'web-call-creation', 'started');
-    s.emit(400, 'call-start-failed', { stage: 'web-call-creation', totalDuration: 400, error: 'HTTP 401', timestamp: 'x', context: {} });
+    s.emit(400, 'call-start-failed', {
+      stage: 'web-call-creation',
+      totalDuration: 400,
+      error: 'HTTP 401',
+      timestamp: 'x',
+      context: {},
+    });
     expect(h.conversations).toHaveLength(1);
     const rec = h.conversations[0]!;
     expect(rec.outcome).toBe('error');
     expect(rec.errors).toMatchObject([{ layer: 'telephony', recoverable: false }]);
     expect(rec.errors[0]!.message).toContain('web-call-creation: HTTP 401');
-    expect(rec.attributes).toMatchObject({ 'vapi.setup.failed_stage': 'web-call-creation', 'vapi.setup.total_ms': 400 });
+    expect(rec.attributes).toMatchObject({
+      'vapi.setup.failed_stage': 'web-call-creation',
+      'vapi.setup.total_ms': 400,
+    });
   });
 
   it('records hang and client errors, never throws into the SDK, and detaches on stop()', () => {
