@@ -40,7 +40,7 @@ export interface LiveCall {
   readonly conv: ConversationHandle;
   /** The call sends transcripts: its live turn events are recorded, and it owns its turns. */
   ownsTurns: boolean;
-  /** Turn events held back until the first transcript; `null` once given up (too many). */
+  /** Turn events held back until the first transcript; `null` once released, or given up (too many). */
   held: VoiceEvent[] | null;
   /** Tool calls started live, by id. */
   readonly tools: Map<string, { name: string; ended: boolean }>;
@@ -86,9 +86,10 @@ const MAX_HELD = 500;
  */
 export function liveEvents(call: LiveCall, message: VapiMessage, at: number): VoiceEvent[] {
   if (message.assistant && !call.providers) call.providers = readProviders(message);
-  if (message.type.startsWith('transcript') && !call.ownsTurns) {
+  // The first transcript proves the call sends them, unless too much was held before it (turns would be partial).
+  if (message.type.startsWith('transcript') && !call.ownsTurns && call.held) {
     call.ownsTurns = true;
-    const held = call.held ?? [];
+    const held = call.held;
     call.held = null;
     return [...held, ...translate(call, message, at)];
   }
@@ -96,7 +97,7 @@ export function liveEvents(call: LiveCall, message: VapiMessage, at: number): Vo
 }
 
 /** Events to record now: all once the call owns its turns, else only errors (the rest is held back). */
-export function admit(call: LiveCall, events: VoiceEvent[]): VoiceEvent[] {
+function admit(call: LiveCall, events: VoiceEvent[]): VoiceEvent[] {
   if (call.ownsTurns) return events;
   const now: VoiceEvent[] = [];
   for (const e of events) {

@@ -72,8 +72,9 @@ export interface VapiObserveResult {
   record?: ConversationRecord;
 }
 
-/** Message types that carry live voice events. */
+/** Live message types voxtrace records (besides `transcript…`). */
 const LIVE = new Set([
+  'status-update',
   'speech-update',
   'assistant.speechStarted',
   'model-output',
@@ -83,6 +84,7 @@ const LIVE = new Set([
   'function-call',
   'conversation-update',
   'hang',
+  'language-change-detected',
 ]);
 
 /** Ended calls remembered so that a repeated report is not recorded twice. */
@@ -175,9 +177,7 @@ class VapiCalls {
       events: 0,
       reason,
     });
-    const live =
-      parsed.type === 'status-update' || LIVE.has(parsed.type) || parsed.type.startsWith('transcript');
-    if (!live && parsed.type !== 'language-change-detected')
+    if (!LIVE.has(parsed.type) && !parsed.type.startsWith('transcript'))
       return ignored('no voice events in this message type');
     if (!base.callId) return ignored('no call.id');
     if ((options.turnSource ?? 'auto') === 'report')
@@ -283,10 +283,9 @@ class VapiCalls {
     }
     if (call.timer) clearTimeout(call.timer);
     const id = call.conv.id;
-    call.timer = setTimeout(
-      () => this.endLive(id, options),
-      options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_MS,
-    );
+    // setTimeout fires at once beyond 2^31 − 1 ms: cap there.
+    const wait = Math.min(options.reportTimeoutMs ?? DEFAULT_REPORT_TIMEOUT_MS, 2 ** 31 - 1);
+    call.timer = setTimeout(() => this.endLive(id, options), wait);
     call.timer.unref?.();
     return { ...base, action: 'recorded', events };
   }
@@ -354,7 +353,7 @@ class VapiCalls {
       events++;
     };
     if (replay) plan.events.forEach(record);
-    else if (live) {
+    else if (live?.ownsTurns) {
       // Tool calls the live path saw start but not end: their results are in the report.
       for (const e of plan.events) {
         const tool = e.type === 'tool.ended' ? live.tools.get(e.callId) : undefined;

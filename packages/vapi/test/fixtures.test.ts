@@ -11,22 +11,46 @@ describe('each fixture through observeVapiMessage', () => {
   it('status-update in-progress starts the call at call.startedAt, with its identifying attributes', () => {
     h = harness();
     const r = observeVapiMessage(h.vt, fixture('vapi-status-update-in-progress.json'));
-    expect(r).toMatchObject({ ok: true, type: 'status-update', callId: CALL_ID, action: 'recorded', problems: [] });
+    expect(r).toMatchObject({
+      ok: true,
+      type: 'status-update',
+      callId: CALL_ID,
+      action: 'recorded',
+      problems: [],
+    });
     const conv = h.vt.getConversation(CALL_ID)!;
     expect(conv.startedAt).toBe(Date.parse('2025-10-17T14:07:56.020Z'));
     expect(conv.traceId).toBe(CALL_ID.replace(/-/g, ''));
     const rec = conv.end();
-    expect(rec.attributes).toMatchObject({ 'vapi.call.type': 'inboundPhoneCall', 'vapi.phone_call.provider': 'twilio' });
+    expect(rec.attributes).toMatchObject({
+      'vapi.call.type': 'inboundPhoneCall',
+      'vapi.phone_call.provider': 'twilio',
+    });
   });
 
   it('speech-update is held until the call proves it sends transcripts', () => {
     h = harness();
     const r = observeVapiMessage(h.vt, fixture('vapi-speech-update.json'));
-    expect(r).toMatchObject({ ok: true, type: 'speech-update', callId: CALL_ID, action: 'ignored', events: 0 });
+    expect(r).toMatchObject({
+      ok: true,
+      type: 'speech-update',
+      callId: CALL_ID,
+      action: 'ignored',
+      events: 0,
+    });
     expect(r.reason).toContain('transcript');
     const t = fixture('vapi-speech-update.json');
     const m = t.message as Record<string, unknown>;
-    const transcript = { message: { ...m, type: 'transcript', role: 'user', transcriptType: 'final', transcript: 'ok', timestamp: 1760710109300 } };
+    const transcript = {
+      message: {
+        ...m,
+        type: 'transcript',
+        role: 'user',
+        transcriptType: 'final',
+        transcript: 'ok',
+        timestamp: 1760710109300,
+      },
+    };
     expect(observeVapiMessage(h.vt, transcript)).toMatchObject({ action: 'recorded', events: 2 }); // held + this one
   });
 
@@ -49,15 +73,35 @@ describe('each fixture through observeVapiMessage', () => {
     const body = fixture('vapi-tool-calls.json');
     const call = (body.message as { call: unknown }).call;
     // A call that sends transcripts: its live path owns the turns.
-    observeVapiMessage(h.vt, { message: { type: 'speech-update', role: 'user', status: 'started', timestamp: 1678901230000, call } });
-    observeVapiMessage(h.vt, { message: { type: 'speech-update', role: 'user', status: 'stopped', timestamp: 1678901232000, call } });
     observeVapiMessage(h.vt, {
-      message: { type: 'transcript', role: 'user', transcriptType: 'final', transcript: 'weather in SF?', timestamp: 1678901232150, call },
+      message: { type: 'speech-update', role: 'user', status: 'started', timestamp: 1678901230000, call },
+    });
+    observeVapiMessage(h.vt, {
+      message: { type: 'speech-update', role: 'user', status: 'stopped', timestamp: 1678901232000, call },
+    });
+    observeVapiMessage(h.vt, {
+      message: {
+        type: 'transcript',
+        role: 'user',
+        transcriptType: 'final',
+        transcript: 'weather in SF?',
+        timestamp: 1678901232150,
+        call,
+      },
     });
     const r = observeVapiMessage(h.vt, body);
-    expect(r).toMatchObject({ ok: true, type: 'tool-calls', callId: 'call-uuid', action: 'recorded', events: 1 });
+    expect(r).toMatchObject({
+      ok: true,
+      type: 'tool-calls',
+      callId: 'call-uuid',
+      action: 'recorded',
+      events: 1,
+    });
     const answer = { results: [{ toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF', result: 'sunny' }] };
-    expect(observeVapiResponse(h.vt, body, answer, { at: 1678901235067 })).toMatchObject({ action: 'recorded', events: 1 });
+    expect(observeVapiResponse(h.vt, body, answer, { at: 1678901235067 })).toMatchObject({
+      action: 'recorded',
+      events: 1,
+    });
     const rec = h.vt.getConversation('call-uuid')!.end({ endedAt: 1678901240000 });
     expect(rec.turns[0]!.tools[0]).toMatchObject({
       name: 'get_weather',

@@ -186,6 +186,19 @@ describe('live messages', () => {
     expect(h.spans('turn')).toHaveLength(3);
   });
 
+  it('give up holding back after 500 events: a late first transcript does not make partial live turns', () => {
+    const h = make();
+    observeVapiMessage(h.vt, m('status-update', 0, { status: 'in-progress' }));
+    for (let i = 0; i < 260; i++) {
+      observeVapiMessage(h.vt, speech('user', 'started', 100 + i * 50));
+      observeVapiMessage(h.vt, speech('user', 'stopped', 120 + i * 50));
+    }
+    expect(observeVapiMessage(h.vt, transcript('user', 'late', 14000)).action).toBe('ignored');
+    const rec = observeVapiMessage(h.vt, reportMessage()).record!;
+    expect(rec.attributes['vapi.turn_source']).toBe('report');
+    expect(rec.turnCount).toBe(3);
+  });
+
   it('ignore a repeated report', () => {
     const h = make();
     observeVapiMessage(h.vt, reportMessage());
