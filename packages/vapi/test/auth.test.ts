@@ -1,0 +1,264 @@
+import { createHmac } from 'node:crypto';
+import { createVapiWebhookHandler, type VapiAuth, type VapiHmacAuth } from '@voxtrace/vapi';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixtureText, type Harness, harness } from './helpers.js';
+
+const NOW = 1_760_710_200_000;
+const URL_ = 'http://127.0.0.1/vapi';
+const body = fixtureText('vapi-status-update-in-progress.json');
+const tampered = body.replace('in-progress', 'forwarding');
+
+let h: Harness;
+afterEach(async () => {
+  await h?.vt.shutdown();
+});
+
+function handler(auth: VapiAuth | VapiAuth[], extra: { maxMessageAgeMs?: number } = {}) {
+  h = harness();
+  return createVapiWebhookHandler(h.vt, { auth, now: () => NOW, ...extra });
+}
+
+function post(headers: Record<string, string>, text = body): Request {
+  return new Request(URL_, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: text,
+  });
+}
+
+async function status(fetch: (r: Request) => Promise<Response>, req: Request): Promise<number> {
+  const res = await fetch(req);
+  if (res.status === 401) expect(((await res.json()) as { error: string }).error).toBe('unauthorized');
+  return res.status;
+}
+
+describe('legacy X-Vapi-Secret', () => {
+  const auth: VapiAuth = { type: 'secret', secret: 's3cret-value' };
+  it('accepts the right secret and refuses a missing or wrong one', async () => {
+    const f = handler(auth);
+    expect(await status(f, post({ 'x-vapi-secret': 's3cret-value' }))).toBe(200);
+    expect(await status(f, post({}))).toBe(401);
+    expect(await status(f, post({ 'x-vapi-secret': 's3cret-valuf' }))).toBe(401);
+    expect(await status(f, post({ 'x-vapi-secret': 's3cret-value-and-more' }))).toBe(401);
+    expect(await status(f, post({ 'x-vapi-secret': '' }))).toBe(401);
+  });
+
+  it('refuses a stale message with maxMessageAgeMs (the body timestamp is 1760710081020)', async () => {
+    const f = handler(auth, { maxMessageAgeMs: 60_000 });
+    expect(await status(f, post({ 'x-vapi-secret': 's3cret-value' }))).toBe(401);
+    const fresh = handler(auth, { maxMessageAgeMs: 200_000 });
+    expect(await status(fresh, post({ 'x-vapi-secret': 's3cret-value' }))).toBe(200);
+  });
+
+  it('does not cover the body: a tampered body with the right secret passes (use HMAC for that)', async () => {
+    const f = handler(auth);
+    expect(await status(f, post({ 'x-vapi-secret': 's3cret-value' }, tampered))).toBe(200);
+    expect(await status(f, post({ 'x-vapi-secret': 'wrong' }, tampered))).toBe(401);
+  });
+
+  it('reads the header name as configured', async () => {
+    const f = handler({ type: 'secret', secret: 'abc', header: 'X-Vapi-Signature' });
+    expect(await status(f, post({ 'x-vapi-signature': 'abc' }))).toBe(200);
+    expect(await status(f, post({ 'x-vapi-secret': 'abc' }))).toBe(401);
+  });
+});
+
+describe('Bearer token', () => {
+  it('accepts `Authorization: Bearer <token>` and refuses missing, wrong or unprefixed ones', async () => {
+    const f = handler({ type: 'bearer', token: 'tok-123' });
+    expect(await status(f, post({ authorization: 'Bearer tok-123' }))).toBe(200);
+    expect(await status(f, post({ authorization: 'bearer   tok-123' }))).toBe(200);
+    expect(await status(f, post({}))).toBe(401);
+    expect(await status(f, post({ authorization: 'Bearer tok-124' }))).toBe(401);
+    expect(await status(f, post({ authorization: 'tok-123' }))).toBe(401);
+    expect(await status(f, post({ authorization: 'Basic tok-123' }))).toBe(401);
+  });
+
+  it('supports a custom header without the prefix (Vapi migration of X-Vapi-Secret)', async () => {
+    const f = handler({ type: 'bearer', token: 'tok', header: 'X-Vapi-Secret', prefix: false });
+    expect(await status(f, post({ 'x-vapi-secret': 'tok' }))).toBe(200);
+    expect(await status(f, post({ 'x-vapi-secret': 'Bearer tok' }))).toBe(401);
+  });
+
+  it('refuses a stale message with maxMessageAgeMs; a tampered body needs HMAC', async () => {
+    const f = handler({ type: 'bearer', token: 'tok' }, { maxMessageAgeMs: 1000 });
+    expect(await status(f, post({ authorization: 'Bearer tok' }))).toBe(401);
+    const noTimestamp = JSON.stringify({ message: { type: 'hang', call: { id: 'c' } } });
+    expect(await status(f, post({ authorization: 'Bearer tok' }, noTimestamp))).toBe(401);
+  });
+});
+
+/** Signs like Vapi's HMAC credential does. */
+function sign(
+  secret: string | Buffer,
+  payload: string,
+  {
+    algorithm = 'sha256',
+    encoding = 'hex',
+    prefix = '',
+  }: { algorithm?: string; encoding?: 'hex' | 'base64'; prefix?: string } = {},
+): string {
+  return prefix + createHmac(algorithm, secret).update(payload).digest(encoding);
+}
+
+describe('HMAC', () => {
+  const secret = 'whsec-test-key';
+  const base: VapiHmacAuth = { type: 'hmac', secret };
+  const seconds = String(Math.floor(NOW / 1000));
+
+  const variants: {
+    name: string;
+    auth: VapiHmacAuth;
+    headers: (text: string, ts: string) => Record<string, string>;
+    ts: string;
+  }[] = [
+    {
+      name: 'sha256 of {timestamp}.{body}, hex, timestamp in seconds (the defaults)',
+      auth: base,
+      ts: seconds,
+      headers: (text, ts) => ({ 'x-timestamp': ts, 'x-signature': sign(secret, `${ts}.${text}`) }),
+    },
+    {
+      name: 'sha512, base64, timestamp in milliseconds, custom headers',
+      auth: {
+        ...base,
+        algorithm: 'sha512',
+        encoding: 'base64',
+        signatureHeader: 'x-vapi-sig',
+        timestampHeader: 'x-vapi-ts',
+      },
+      ts: String(NOW),
+      headers: (text, ts) => ({
+        'x-vapi-ts': ts,
+        'x-vapi-sig': sign(secret, `${ts}.${text}`, { algorithm: 'sha512', encoding: 'base64' }),
+      }),
+    },
+    {
+      name: 'sha1 with a sha1= prefix',
+      auth: { ...base, algorithm: 'sha1', signaturePrefix: 'sha1=' },
+      ts: seconds,
+      headers: (text, ts) => ({
+        'x-timestamp': ts,
+        'x-signature': sign(secret, `${ts}.${text}`, { algorithm: 'sha1', prefix: 'sha1=' }),
+      }),
+    },
+    {
+      name: 'body only, sha256= prefix, x-vapi-signature (custom knowledge base docs)',
+      auth: {
+        ...base,
+        payloadFormat: '{body}',
+        signaturePrefix: 'sha256=',
+        signatureHeader: 'x-vapi-signature',
+      },
+      ts: '',
+      headers: (text) => ({ 'x-vapi-signature': sign(secret, text, { prefix: 'sha256=' }) }),
+    },
+    {
+      name: 'a base64 secret and a {method} {url} {timestamp}:{body} format',
+      auth: {
+        ...base,
+        secret: Buffer.from('raw-key').toString('base64'),
+        secretIsBase64: true,
+        payloadFormat: '{method} {url} {timestamp}:{body}',
+      },
+      ts: seconds,
+      headers: (text, ts) => ({
+        'x-timestamp': ts,
+        'x-signature': sign(Buffer.from('raw-key'), `POST ${URL_} ${ts}:${text}`),
+      }),
+    },
+  ];
+
+  for (const v of variants) {
+    it(`${v.name}: accepts a correct request, refuses missing, wrong, tampered and stale ones`, async () => {
+      const f = handler(v.auth);
+      expect(await status(f, post(v.headers(body, v.ts)))).toBe(200);
+      // missing signature
+      const headers = v.headers(body, v.ts);
+      const sigHeader = v.auth.signatureHeader ?? 'x-signature';
+      const { [sigHeader]: _, ...unsigned } = headers;
+      expect(await status(f, post(unsigned))).toBe(401);
+      // wrong signature (signed with another secret)
+      const other = {
+        ...headers,
+        [sigHeader]: `${v.auth.signaturePrefix ?? ''}${'0'.repeat(headers[sigHeader]!.length - (v.auth.signaturePrefix ?? '').length)}`,
+      };
+      expect(await status(f, post(other))).toBe(401);
+      // tampered body, signature of the original
+      expect(await status(f, post(headers, tampered))).toBe(401);
+      // stale: a correctly signed request from 10 minutes ago
+      if (v.ts) {
+        const old = v.ts.length >= 13 ? String(NOW - 600_000) : String(Math.floor(NOW / 1000) - 600);
+        expect(await status(f, post(v.headers(body, old)))).toBe(401);
+        expect(
+          await status(f, post({ ...v.headers(body, v.ts), [v.auth.timestampHeader ?? 'x-timestamp']: old })),
+        ).toBe(401);
+      } else {
+        // A body-only signature has no signed time: freshness comes from maxMessageAgeMs.
+        const strict = handler(v.auth, { maxMessageAgeMs: 60_000 });
+        expect(await status(strict, post(v.headers(body, v.ts)))).toBe(401);
+      }
+    });
+  }
+
+  it('refuses a missing or malformed timestamp when it is signed', async () => {
+    const f = handler(base);
+    expect(await status(f, post({ 'x-signature': sign(secret, `.${body}`) }))).toBe(401);
+    expect(
+      await status(f, post({ 'x-timestamp': 'yesterday', 'x-signature': sign(secret, `yesterday.${body}`) })),
+    ).toBe(401);
+  });
+
+  it('verifies the raw bytes, not re-serialized JSON', async () => {
+    const f = handler(base);
+    const spaced = body.replace('{', '{   '); // same JSON, other bytes
+    expect(
+      await status(
+        f,
+        post({ 'x-timestamp': seconds, 'x-signature': sign(secret, `${seconds}.${spaced}`) }, spaced),
+      ),
+    ).toBe(200);
+    expect(
+      await status(
+        f,
+        post({ 'x-timestamp': seconds, 'x-signature': sign(secret, `${seconds}.${body}`) }, spaced),
+      ),
+    ).toBe(401);
+  });
+});
+
+describe('several schemes and custom checks', () => {
+  it('accepts a request any scheme accepts', async () => {
+    const f = handler([
+      { type: 'secret', secret: 'old' },
+      { type: 'bearer', token: 'new' },
+    ]);
+    expect(await status(f, post({ 'x-vapi-secret': 'old' }))).toBe(200);
+    expect(await status(f, post({ authorization: 'Bearer new' }))).toBe(200);
+    const res = await f(post({ authorization: 'Bearer nope' }));
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { reason: string }).reason).toBe(
+      'missing x-vapi-secret; wrong authorization',
+    );
+  });
+
+  it('runs a custom check over the raw body, and a throwing one refuses', async () => {
+    const f = handler({
+      type: 'custom',
+      verify: (req, raw) => req.headers.get('x-token') === 'jwt' && raw.byteLength > 0,
+    });
+    expect(await status(f, post({ 'x-token': 'jwt' }))).toBe(200);
+    expect(await status(f, post({ 'x-token': 'nope' }))).toBe(401);
+    const g = handler({
+      type: 'custom',
+      verify: () => {
+        throw new Error('boom');
+      },
+    });
+    expect(await status(g, post({}))).toBe(401);
+  });
+
+  it('refuses everything with an empty list of schemes', async () => {
+    expect(await status(handler([]), post({}))).toBe(401);
+  });
+});
