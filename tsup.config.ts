@@ -19,7 +19,9 @@ export default defineConfig(
       entry: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, `${dir}/${v}`])),
       outDir: `${dir}/dist`,
       format: ['esm', 'cjs'],
-      dts: true,
+      // Workspace siblings' types come from their sources: all packages build in parallel, so a
+      // sibling's dist/*.d.ts may not exist yet on a clean checkout.
+      dts: { compilerOptions: { paths: { '@voxtrace/*': ['./packages/*/src/index.ts'] } } },
       target: 'node20',
       platform: 'node',
       sourcemap: true,
