@@ -9,3 +9,8 @@
 export { LK } from './attributes.js';
 export { type InstrumentedSession, type InstrumentOptions, instrumentAgentSession } from './instrument.js';
 export type { JobContextLike } from './livekit.js';
+export {
+  createVoxtraceForLiveKit,
+  type LiveKitTelemetryOptions,
+  type VoxtraceForLiveKitOptions,
+} from './telemetry.js';

@@ -153,7 +153,11 @@ class SessionTranslator {
   private agentEndRecorded = true;
   private liveAgentStartAt: number | null = null;
   private finals: FinalTranscript[] = [];
-  private sttUsage = { audioMs: 0, provider: undefined as string | undefined, model: undefined as string | undefined };
+  private sttUsage = {
+    audioMs: 0,
+    provider: undefined as string | undefined,
+    model: undefined as string | undefined,
+  };
   /** `eou_metrics` not yet matched by its user message (realtime models commit none). */
   private pendingEou: UserTurnTiming | null = null;
   private lastUserEndAt: number | null = null;
@@ -421,7 +425,6 @@ class SessionTranslator {
     this.flushFinals();
     this.tts.flush();
   }
-
 
   private record(events: VoiceEvent[]): void {
     if (this.detached) return;

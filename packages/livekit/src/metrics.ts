@@ -9,7 +9,11 @@ import type { LLMMetrics, RealtimeModelMetrics, TTSMetrics } from './livekit.js'
 import { known } from './units.js';
 
 /** Token counts, or `undefined` when the provider reported none (LiveKit then reports zeros). */
-function tokens(input: number, output: number, total: number): { inputTokens?: number; outputTokens?: number } {
+function tokens(
+  input: number,
+  output: number,
+  total: number,
+): { inputTokens?: number; outputTokens?: number } {
   return total > 0 || input > 0 || output > 0 ? { inputTokens: input, outputTokens: output } : {};
 }
 

@@ -16,7 +16,14 @@ import {
   UsageLLM,
   UsageSTT,
 } from './support/fakes.js';
-import { durationMs, type LiveKitRecord, ms, recordLiveKit, SpanTree, testVoxtrace } from './support/harness.js';
+import {
+  durationMs,
+  type LiveKitRecord,
+  ms,
+  recordLiveKit,
+  SpanTree,
+  testVoxtrace,
+} from './support/harness.js';
 
 const SPEECHES = [
   { startTime: 200, endTime: 800, transcript: 'hello there', sttDelay: 150 },
@@ -108,7 +115,8 @@ describe('a voice AgentSession with three turns and a tool call', () => {
     expect(names[0]).toEqual(['stt', 'turn_detection', 'llm', 'tts']);
     expect(names[1]).toEqual(['stt', 'turn_detection', 'llm', 'tool_call', 'llm', 'tts']);
     expect(names[2]).toEqual(['stt', 'turn_detection', 'llm', 'tts']);
-    for (const s of exporter.getFinishedSpans()) expect(s.spanContext().traceId).toBe(conversation.spanContext().traceId);
+    for (const s of exporter.getFinishedSpans())
+      expect(s.spanContext().traceId).toBe(conversation.spanContext().traceId);
     expect(conversation.attributes['voice.call.outcome']).toBe('completed');
     expect(conversation.attributes['voice.turn.count']).toBe(3);
     expect(conversation.attributes['livekit.close.reason']).toBe('user_initiated');
@@ -119,7 +127,9 @@ describe('a voice AgentSession with three turns and a tool call', () => {
     lk.assistant.forEach((message, i) => {
       const livekitMs = message.metrics.e2eLatency! * 1000;
       expect(livekitMs).toBeGreaterThan(0);
-      expect(Math.abs(Number(turns[i]!.attributes['turn.e2e_latency_ms']) - livekitMs)).toBeLessThanOrEqual(5);
+      expect(Math.abs(Number(turns[i]!.attributes['turn.e2e_latency_ms']) - livekitMs)).toBeLessThanOrEqual(
+        5,
+      );
       expect(turns[i]!.attributes['livekit.e2e_latency_ms']).toBeCloseTo(livekitMs, 3);
     });
   });
@@ -130,7 +140,10 @@ describe('a voice AgentSession with three turns and a tool call', () => {
       expect(ms(detection.startTime)).toBe(Math.round(message.metrics.stoppedSpeakingAt! * 1000));
       expect(durationMs(detection)).toBeCloseTo(message.metrics.endOfTurnDelay! * 1000, 3);
       const stt = tree.children(turns[i]!, 'stt')[0]!;
-      expect(stt.attributes['component.latency_ms']).toBeCloseTo(message.metrics.transcriptionDelay! * 1000, 3);
+      expect(stt.attributes['component.latency_ms']).toBeCloseTo(
+        message.metrics.transcriptionDelay! * 1000,
+        3,
+      );
     });
   });
 
@@ -161,7 +174,9 @@ describe('a voice AgentSession with three turns and a tool call', () => {
     const spoken = lk.assistant.reduce((sum, m) => sum + (m.textContent ?? '').length, 0);
     expect(livekitTotal).toBe(2 * spoken);
     turns.forEach((t, i) => {
-      const chars = tree.children(t, 'tts').reduce((sum, s) => sum + Number(s.attributes['tts.characters']), 0);
+      const chars = tree
+        .children(t, 'tts')
+        .reduce((sum, s) => sum + Number(s.attributes['tts.characters']), 0);
       expect(chars).toBe(lk.assistant[i]!.textContent!.length);
     });
   });
@@ -176,6 +191,85 @@ describe('a voice AgentSession with three turns and a tool call', () => {
   });
 
   it('left nothing late, invalid or broken', () => {
+    expect(diagnostics).toEqual([]);
+  });
+});
+
+describe('a caller who barges in while the agent speaks', () => {
+  const SPEECHES_B = [
+    { startTime: 200, endTime: 800, transcript: 'tell me a story', sttDelay: 150 },
+    { startTime: 2000, endTime: 2900, transcript: 'stop please', sttDelay: 150 },
+  ];
+  const STORY = 'Once upon a time there was a voice agent that talked for a very long while.';
+  const { vt, exporter, diagnostics } = testVoxtrace();
+  let lk: LiveKitRecord;
+  let tree: SpanTree;
+
+  beforeAll(async () => {
+    initializeLogger({ pretty: false, level: 'silent' });
+    const input = new ScriptedAudioInput(SPEECHES_B.map((s) => ({ startMs: s.startTime, endMs: s.endTime })));
+    const session = new AgentSession({
+      stt: new UsageSTT(SPEECHES_B),
+      vad: new EnergyVAD(),
+      llm: new UsageLLM([
+        {
+          input: 'tell me a story',
+          content: STORY,
+          ttftMs: 100,
+          durationMs: 150,
+          promptTokens: 10,
+          completionTokens: 20,
+        },
+        {
+          input: 'stop please',
+          content: 'Okay.',
+          ttftMs: 100,
+          durationMs: 150,
+          promptTokens: 40,
+          completionTokens: 2,
+        },
+      ]),
+      // 40 ms of audio per character: the story plays for about 3 s.
+      tts: new ChunkedFakeTTS(80, 40),
+      turnHandling: {
+        turnDetection: 'vad',
+        endpointing: { minDelay: 300, maxDelay: 1500 },
+        interruption: { mode: 'vad', minDuration: 300 },
+      },
+      aecWarmupDuration: null,
+      userAwayTimeout: null,
+    });
+    session.input.audio = input;
+    session.output.audio = new RealtimeAudioOutput();
+    lk = recordLiveKit(session);
+    instrumentAgentSession(session, vt, { conversationId: 'lk-barge-in' });
+    await session.start({ agent: new Agent({ instructions: 'test' }) });
+    input.start();
+    await lk.replies(2);
+    await input.stop();
+    await session.close();
+    tree = new SpanTree(exporter.getFinishedSpans());
+  }, 60_000);
+
+  afterAll(() => vt.shutdown());
+
+  it('marks the interrupted turn, ends its agent speech where LiveKit stopped it, and opens a new turn', () => {
+    expect(lk.assistant.map((m) => m.interrupted)).toEqual([true, false]);
+    const turns = tree.turns();
+    expect(turns).toHaveLength(2);
+    expect(turns.map((t) => t.attributes['turn.interrupted'])).toEqual([true, false]);
+    expect(tree.one('conversation').attributes['voice.call.interruptions']).toBe(1);
+    lk.assistant.forEach((message, i) => {
+      const livekitMs = message.metrics.e2eLatency! * 1000;
+      expect(Math.abs(Number(turns[i]!.attributes['turn.e2e_latency_ms']) - livekitMs)).toBeLessThanOrEqual(
+        5,
+      );
+    });
+    // The interrupted reply's TTS is still one span per segment, counted once.
+    const chars = tree
+      .children(turns[0]!, 'tts')
+      .reduce((n, s) => n + Number(s.attributes['tts.characters']), 0);
+    expect(chars).toBe(STORY.length);
     expect(diagnostics).toEqual([]);
   });
 });

@@ -95,7 +95,9 @@ export class SpanTree {
 
   /** The turn spans in order of `turn.index`. */
   turns(): ReadableSpan[] {
-    return this.named('turn').sort((a, b) => Number(a.attributes['turn.index']) - Number(b.attributes['turn.index']));
+    return this.named('turn').sort(
+      (a, b) => Number(a.attributes['turn.index']) - Number(b.attributes['turn.index']),
+    );
   }
 }
 
