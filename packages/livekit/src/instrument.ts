@@ -9,8 +9,9 @@
  * - exact speech times, on `conversation_item_added`: the user message's `stoppedSpeakingAt` and the
  *   assistant message's `startedSpeakingAt`/`stoppedSpeakingAt` (earlier than the live state changes,
  *   which the Conversation corrects: it keeps the earliest agent start and the latest user end);
- * - STT: interim transcripts live, the final ones held until the user message (for LiveKit's
- *   `transcriptionDelay`), with STT usage reported since the previous turn;
+ * - STT: interim transcripts live; the final ones of a user turn become one `stt.final` when the
+ *   next user turn starts (or at close), with LiveKit's `transcriptionDelay` as its latency and the
+ *   STT usage reported during the turn (STT metrics carry no speech id: they are attributed by time);
  * - LLM and TTS from `metrics_collected`, tools from `function_tools_executed`, errors from `error`.
  */
 import type {
@@ -134,6 +135,15 @@ interface FinalTranscript {
   language: string | null;
 }
 
+/** The user turn's speech-to-text, recorded when the next user turn starts (or at close). */
+interface PendingStt {
+  finals: FinalTranscript[];
+  /** How many of `finals` a committed user message covers. */
+  committed: number;
+  timing?: UserTurnTiming;
+  confidence?: number;
+}
+
 interface Speech extends SpeechInfo {
   handle: SpeechHandle;
   onDone: () => void;
@@ -152,7 +162,7 @@ class SessionTranslator {
   /** The current agent speech's end was recorded (from its message, or the state change). */
   private agentEndRecorded = true;
   private liveAgentStartAt: number | null = null;
-  private finals: FinalTranscript[] = [];
+  private stt: PendingStt = { finals: [], committed: 0 };
   private sttUsage = {
     audioMs: 0,
     provider: undefined as string | undefined,
@@ -204,9 +214,7 @@ class SessionTranslator {
 
   private userState(ev: UserStateChangedEvent): void {
     this.settleEou();
-    if (ev.newState !== 'speaking') return;
-    this.record([{ type: 'user.speech.started', at: ev.createdAt }]);
-    this.userTurnOpen = true;
+    if (ev.newState === 'speaking') this.userSpeechStarted(ev.createdAt);
   }
 
   private agentState(ev: AgentStateChangedEvent): void {
@@ -236,10 +244,10 @@ class SessionTranslator {
           attributes: defined({ [LK.language]: ev.language }),
         },
       ]);
-    } else if (this.finals.length < MAX_FINALS) {
-      this.finals.push({ transcript, at: ev.createdAt, language: ev.language });
+    } else if (this.stt.finals.length < MAX_FINALS) {
+      this.stt.finals.push({ transcript, at: ev.createdAt, language: ev.language });
     } else {
-      const last = this.finals[this.finals.length - 1]!;
+      const last = this.stt.finals[this.stt.finals.length - 1]!;
       last.transcript = `${last.transcript} ${transcript}`;
       last.at = ev.createdAt;
     }
@@ -261,14 +269,16 @@ class SessionTranslator {
     const eou = this.pendingEou;
     this.pendingEou = null;
     const timing = timingFromMessage(message, eou?.speechId) ?? eou ?? undefined;
-    if (!timing && !this.userTurnOpen && this.finals.length === 0) {
+    const transcribed = this.stt.finals.length > this.stt.committed;
+    if (!timing && !transcribed && !this.userTurnOpen) {
       // Typed input (`session.run`, text streams): a user turn without speech timing.
-      this.record([
-        { type: 'user.speech.started', at: message.createdAt, attributes: { [LK.inputModality]: 'text' } },
-      ]);
-      this.userTurnOpen = true;
+      this.userSpeechStarted(message.createdAt, { [LK.inputModality]: 'text' });
     }
-    this.flushFinals(message, timing);
+    if (transcribed) {
+      this.stt.committed = this.stt.finals.length;
+      this.stt.timing = timing ?? this.stt.timing;
+      this.stt.confidence = message.transcriptConfidence ?? this.stt.confidence;
+    }
     if (timing) this.userTurnEnded(timing);
     this.awaitingAnswer = true;
   }
@@ -351,7 +361,6 @@ class SessionTranslator {
 
   /** The agent answers: the user's part of the turn is over. */
   private agentStarted(): void {
-    this.flushFinals();
     this.userTurnOpen = false;
     if (this.awaitingAnswer) {
       this.awaitingAnswer = false;
@@ -359,10 +368,15 @@ class SessionTranslator {
     }
   }
 
-  private ensureUserTurn(at: number): void {
-    if (this.userTurnOpen) return;
-    this.record([{ type: 'user.speech.started', at }]);
+  /** A new user turn (or more speech in the current one): the previous turn's STT goes out first. */
+  private userSpeechStarted(at: number, attributes?: EventAttributes): void {
+    this.flushStt();
+    this.record([{ type: 'user.speech.started', at, attributes }]);
     this.userTurnOpen = true;
+  }
+
+  private ensureUserTurn(at: number): void {
+    if (!this.userTurnOpen) this.userSpeechStarted(at);
   }
 
   private userTurnEnded(timing: UserTurnTiming): void {
@@ -381,13 +395,16 @@ class SessionTranslator {
     this.userTurnEnded(eou);
   }
 
-  /** The user turn's final transcripts as one `stt.final`, with LiveKit's transcription delay. */
-  private flushFinals(message?: ChatMessage, timing?: UserTurnTiming): void {
-    if (!this.finals.length) return;
-    const finals = this.finals;
-    this.finals = [];
+  /**
+   * The user turn's final transcripts as one `stt.final`, with LiveKit's transcription delay as its
+   * latency and the STT usage reported since the previous one: STT metrics carry no speech id, so
+   * usage goes to the turn in progress when it is reported.
+   */
+  private flushStt(): void {
+    const { finals, timing, confidence } = this.stt;
+    this.stt = { finals: [], committed: 0 };
+    if (!finals.length) return;
     const last = finals[finals.length - 1]!;
-    const confidence = message?.transcriptConfidence;
     const event: VoiceEvent = {
       type: 'stt.final',
       at: last.at,
@@ -422,7 +439,7 @@ class SessionTranslator {
   /** Records everything held back. */
   private flush(): void {
     this.settleEou();
-    this.flushFinals();
+    this.flushStt();
     this.tts.flush();
   }
 
