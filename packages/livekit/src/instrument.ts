@@ -307,7 +307,7 @@ class SessionTranslator {
     else if (m.type === 'tts_metrics') this.tts.add(m);
   }
 
-  /** STT usage has no speech id: it counts toward the next final transcript's turn. */
+  /** STT usage has no speech id: it goes to the user turn in progress (see `flushStt`). */
   private sttMetrics(m: STTMetrics): void {
     this.sttUsage.audioMs += Math.max(0, m.audioDurationMs || 0);
     this.sttUsage.provider = named(m.metadata?.modelProvider) ?? this.sttUsage.provider;
@@ -368,9 +368,12 @@ class SessionTranslator {
     }
   }
 
-  /** A new user turn (or more speech in the current one): the previous turn's STT goes out first. */
+  /**
+   * User speech starts. After the agent answered it is a new turn, so the previous turn's STT goes out
+   * first; in a turn not answered yet it is more of the same turn, and its transcripts add up.
+   */
   private userSpeechStarted(at: number, attributes?: EventAttributes): void {
-    this.flushStt();
+    if (!this.userTurnOpen) this.flushStt();
     this.record([{ type: 'user.speech.started', at, attributes }]);
     this.userTurnOpen = true;
   }

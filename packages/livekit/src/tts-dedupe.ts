@@ -4,10 +4,11 @@
  * (`streamed: true`) and every inner `ChunkedStream` reports its sentence (`streamed: false`), both on
  * the same TTS object, so LiveKit's own usage counts the characters twice.
  *
- * Rule: within one speech, a `streamed: false` report is dropped when the same TTS (label) also
- * reported `streamed: true`. The two kinds arrive in either order (an inner sentence can finish before
- * the wrapper's segment does), so `streamed: false` reports wait for the end of their speech; a
- * `ChunkedStream` used on its own (a custom `ttsNode`) has no wrapper report and is kept.
+ * The wrapper's report carries the first sentence's request id, the inner ones their own, and their
+ * order is not fixed, so request ids cannot pair them. Rule: within one speech, a `streamed: false`
+ * report is dropped when the same TTS (label) also reported `streamed: true`; `streamed: false` reports
+ * wait for the end of their speech to know. A `ChunkedStream` used on its own (a custom `ttsNode`) has
+ * no wrapper report and is kept.
  */
 import type { TTSMetrics } from './livekit.js';
 
