@@ -43,7 +43,20 @@ export function defined(
   return out;
 }
 
+/** Longest name (tool, call id, provider, model) voice events accept. */
+const MAX_NAME = 200;
+
 /** A provider or model name, without LiveKit's `unknown` placeholder. */
 export function named(value: string | undefined): string | undefined {
-  return value && value !== 'unknown' ? value : undefined;
+  return value && value !== 'unknown' ? value.slice(0, MAX_NAME) : undefined;
+}
+
+/** A name or id cut to what voice events accept (a longer one would make the event invalid). */
+export function bounded(value: string): string {
+  return value.slice(0, MAX_NAME);
+}
+
+/** A count (tokens, characters) as a non-negative integer. */
+export function count(value: number): number {
+  return Number.isFinite(value) ? Math.max(0, Math.round(value)) : 0;
 }

@@ -4,7 +4,7 @@
  * `timestamp − durationMs`, the first token/audio `start + ttft/ttfb`.
  */
 import type { VoiceEvent } from '@voxtrace/core';
-import { defined, LK, named } from './attributes.js';
+import { count, defined, LK, named } from './attributes.js';
 import type { LLMMetrics, RealtimeModelMetrics, TTSMetrics } from './livekit.js';
 import { known } from './units.js';
 
@@ -14,7 +14,9 @@ function tokens(
   output: number,
   total: number,
 ): { inputTokens?: number; outputTokens?: number } {
-  return total > 0 || input > 0 || output > 0 ? { inputTokens: input, outputTokens: output } : {};
+  return total > 0 || input > 0 || output > 0
+    ? { inputTokens: count(input), outputTokens: count(output) }
+    : {};
 }
 
 /** `llm_metrics` → `llm.started`, `llm.first_token` (when a token came), `llm.ended`. */
@@ -86,6 +88,6 @@ export function ttsEvents(m: TTSMetrics): VoiceEvent[] {
       }),
     },
     ...(ttfb === undefined ? [] : [{ type: 'tts.first_audio' as const, at: startedAt + ttfb }]),
-    { type: 'tts.ended', at: endedAt, characters: Math.max(0, m.charactersCount), cancelled: m.cancelled },
+    { type: 'tts.ended', at: endedAt, characters: count(m.charactersCount), cancelled: m.cancelled },
   ];
 }

@@ -4,6 +4,7 @@
  * `FunctionCallOutput` when it is produced, so their difference is the tool's run time (epoch ms).
  */
 import type { VoiceEvent } from '@voxtrace/core';
+import { bounded } from './attributes.js';
 import type { FunctionToolsExecutedEvent } from './livekit.js';
 
 /** Longest error text taken from a failed tool's output. */
@@ -23,8 +24,8 @@ export function toolEvents(ev: FunctionToolsExecutedEvent): VoiceEvent[] {
   const events: VoiceEvent[] = [];
   ev.functionCalls.forEach((call, i) => {
     const out = ev.functionCallOutputs[i];
-    const name = call.name || 'unknown';
-    const callId = call.callId || call.id;
+    const name = bounded(call.name || 'unknown');
+    const callId = bounded(call.callId || call.id);
     events.push({ type: 'tool.started', at: call.createdAt, name, callId, arguments: parsed(call.args) });
     if (!out) {
       events.push({ type: 'tool.ended', at: ev.createdAt, name, callId, cancelled: true });

@@ -14,6 +14,7 @@ import type {
   RealtimeModelMetrics,
   TTSMetrics,
 } from '@livekit/agents';
+import { parseVoiceEvent, type VoiceEvent } from '@voxtrace/core';
 import { describe, expect, it } from 'vitest';
 import { errorEvent, outcomeOf } from '../src/errors.js';
 import { agentSpeechEvents, timingFromEou, timingFromMessage, userTurnEndEvents } from '../src/messages.js';
@@ -352,5 +353,40 @@ describe('tools, errors and outcomes', () => {
     expect(outcomeOf(close('participant_disconnected'), 0)).toBe('abandoned');
     expect(outcomeOf(close('user_initiated'), 0)).toBe('abandoned');
     expect(outcomeOf(close('some_custom_reason'), 0)).toBe('abandoned');
+  });
+});
+
+describe('validity', () => {
+  const invalid = (events: VoiceEvent[]) =>
+    events.map(parseVoiceEvent).flatMap((r) => (r.ok ? [] : [r.error]));
+
+  it('produces events the core schema accepts, even from odd payloads', () => {
+    const longId = 'x'.repeat(300);
+    const tools = {
+      type: 'function_tools_executed',
+      createdAt: T,
+      functionCalls: [{ callId: longId, name: longId, args: '{}', createdAt: T }],
+      functionCallOutputs: [{ callId: longId, name: longId, output: '', isError: true, createdAt: T + 1 }],
+    } as unknown as FunctionToolsExecutedEvent;
+    const events = [
+      ...llmEvents(llmMetrics({ promptTokens: 10.6, completionTokens: 2.2, totalTokens: 12.8 })),
+      ...llmEvents(llmMetrics({ metadata: { modelProvider: 'p'.repeat(300), modelName: 'gpt' } })),
+      ...toolEvents(tools),
+      ...ttsEvents({
+        type: 'tts_metrics',
+        label: 't',
+        requestId: '',
+        timestamp: T,
+        ttfbMs: -1,
+        durationMs: 0,
+        audioDurationMs: 0,
+        cancelled: true,
+        charactersCount: 3.5,
+        streamed: true,
+      }),
+    ];
+    expect(invalid(events)).toEqual([]);
+    expect(events.find((e) => e.type === 'llm.ended')).toMatchObject({ inputTokens: 11, outputTokens: 2 });
+    expect(events.find((e) => e.type === 'tool.ended')).toMatchObject({ error: true });
   });
 });
