@@ -6,9 +6,10 @@
  * Where each part of a turn comes from:
  * - turn boundaries, live: `user_state_changed` → speaking (`user.speech.started`),
  *   `agent_state_changed` → speaking / from speaking (`agent.speech.started` / `.ended`);
- * - exact speech times, on `conversation_item_added`: the user message's `stoppedSpeakingAt` and the
- *   assistant message's `startedSpeakingAt`/`stoppedSpeakingAt` (earlier than the live state changes,
- *   which the Conversation corrects: it keeps the earliest agent start and the latest user end);
+ * - exact speech times, on `conversation_item_added`: the user's end of speech only from the user
+ *   message's `stoppedSpeakingAt` (the state change fires a VAD silence later), the agent's from the
+ *   assistant message's `startedSpeakingAt`/`stoppedSpeakingAt` (never later than the live state change;
+ *   the Conversation keeps the earliest agent start), so turn latency equals LiveKit's `e2eLatency`;
  * - STT: interim transcripts live; the final ones of a user turn become one `stt.final` when the
  *   next user turn starts (or at close), with LiveKit's `transcriptionDelay` as its latency and the
  *   STT usage reported during the turn (STT metrics carry no speech id: they are attributed by time);
