@@ -3,7 +3,7 @@
  * scripted STT, an LLM with token usage and a tool, a non-streaming TTS. Three user turns, the second
  * with a tool call. The trace is compared with what LiveKit itself reported for the same session.
  */
-import { Agent, AgentSession, initializeLogger, llm } from '@livekit/agents';
+import { Agent, AgentSession, AgentSessionEventTypes, initializeLogger, llm } from '@livekit/agents';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { instrumentAgentSession } from '@voxtrace/livekit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +209,7 @@ describe('a caller who barges in while the agent speaks', () => {
   ];
   const STORY = 'Once upon a time there was a voice agent that talked for a very long while.';
   const { vt, exporter, diagnostics } = testVoxtrace();
+  const order: string[] = [];
   let lk: LiveKitRecord;
   let tree: SpanTree;
 
@@ -249,6 +250,12 @@ describe('a caller who barges in while the agent speaks', () => {
     session.input.audio = input;
     session.output.audio = new RealtimeAudioOutput();
     lk = recordLiveKit(session);
+    session.on(AgentSessionEventTypes.UserStateChanged, (ev) => {
+      if (ev.newState === 'speaking') order.push('user speaking');
+    });
+    session.on(AgentSessionEventTypes.ConversationItemAdded, (ev) => {
+      if (ev.item.type === 'message' && ev.item.role === 'assistant') order.push('assistant message');
+    });
     instrumentAgentSession(session, vt, { conversationId: 'lk-barge-in' });
     await session.start({ agent: new Agent({ instructions: 'test' }) });
     input.start();
@@ -262,6 +269,8 @@ describe('a caller who barges in while the agent speaks', () => {
 
   it('marks the interrupted turn, ends its agent speech where LiveKit stopped it, and opens a new turn', () => {
     expect(lk.assistant.map((m) => m.interrupted)).toEqual([true, false]);
+    // The interrupted reply's message (its exact speech times) arrives after the next turn began.
+    expect(order).toEqual(['user speaking', 'user speaking', 'assistant message', 'assistant message']);
     const turns = tree.turns();
     expect(turns).toHaveLength(2);
     expect(turns.map((t) => t.attributes['turn.interrupted'])).toEqual([true, false]);
