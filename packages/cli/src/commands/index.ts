@@ -1,3 +1,5 @@
+import { dev } from './dev.js';
+
 /** The subcommands of `voxtrace`, by name. */
 export interface Command {
   /** One line for `voxtrace --help`. */
@@ -7,4 +9,4 @@ export interface Command {
 }
 
 /** Registered subcommands. */
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = { dev };
