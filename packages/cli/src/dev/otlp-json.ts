@@ -18,8 +18,10 @@ import {
   statusCode,
 } from './span.js';
 
-const int64 = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'an integer')]);
-const nanos = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'a non-negative integer')]);
+// Integers beyond 2^53 are valid int64 values (zod's `.int()` would stop at the safe range).
+const integer = z.number().refine(Number.isInteger, 'an integer');
+const int64 = z.union([integer, z.string().regex(/^-?\d+$/, 'an integer')]);
+const nanos = z.union([integer.nonnegative(), z.string().regex(/^\d+$/, 'a non-negative integer')]);
 
 const anyValue = z.object({
   stringValue: z.string().optional(),
@@ -44,7 +46,7 @@ const keyValue = z.object({
 });
 type KeyValueJson = z.infer<typeof keyValue>;
 
-const enumValue = z.union([z.number().int().nonnegative(), z.string()]);
+const enumValue = z.union([integer.nonnegative(), z.string()]);
 
 const spanSchema = z.object({
   traceId: z.string(),
