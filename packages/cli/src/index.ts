@@ -23,7 +23,15 @@ export {
   type SeverityPoint,
   snapshotSchema,
 } from './dev/incidents.js';
-export { type ComponentMetric, type LatencyView, type Percentiles, percentiles } from './dev/latency.js';
+export {
+  type ComponentMetric,
+  type ComponentSample,
+  type LatencyView,
+  latencyView,
+  type Percentiles,
+  percentiles,
+  type TurnSample,
+} from './dev/latency.js';
 export { decodeJsonTraces, OtlpJsonError } from './dev/otlp-json.js';
 export { decodeProtobufTraces } from './dev/otlp-proto.js';
 export { ProtobufError } from './dev/protobuf.js';

@@ -122,7 +122,7 @@ export class ConversationStore {
     const e = this.entries.get(traceId);
     if (!e) return null;
     const all = [...(e.conversation ? [e.conversation] : []), ...e.turns.values(), ...[...e.children.values()].flat()];
-    return all.sort((a, b) => a.startMs - b.startMs);
+    return all.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId));
   }
 
   /** Turn latency percentiles over time and component P90s. */

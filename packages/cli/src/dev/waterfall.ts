@@ -242,7 +242,11 @@ function turnView(turn: ReceivedSpan, children: readonly ReceivedSpan[]): TurnVi
       spanId: null,
       estimated: times.userEndEstimated,
     });
-  for (const s of [...children].sort((x, y) => x.startMs - y.startMs)) {
+  // A total order, so the segments do not depend on the order the spans arrived in.
+  const ordered = [...children].sort(
+    (x, y) => x.startMs - y.startMs || x.endMs - y.endMs || x.name.localeCompare(y.name) || x.spanId.localeCompare(y.spanId),
+  );
+  for (const s of ordered) {
     const component = COMPONENT_OF[s.name];
     if (!component) continue;
     const sa = s.attributes;
