@@ -104,7 +104,7 @@ export function renderPage(): string {
   const script = `(${viewerMain.toString()})();`.replace(/<\/script/gi, '<\\/script');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>voxtrace dev</title><style>${STYLE}</style></head>
+<title>voxtrace dev</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body>${BODY}
 <script>${script}</script>
 </body></html>

@@ -53,13 +53,25 @@ export function viewerMain(): void {
 
   function dur(ms: number | null | undefined): string {
     if (ms === null || ms === undefined) return '–';
+    if (Math.abs(ms) >= 60_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
     if (Math.abs(ms) >= 1000) return `${(ms / 1000).toFixed(2)} s`;
     return `${Math.round(ms)} ms`;
+  }
+
+  /** Axis labels: `+2 s`, `-500 ms`, `+1.5 s`. */
+  function axisDur(ms: number): string {
+    const sign = ms > 0 ? '+' : ms < 0 ? '-' : '';
+    const a = Math.abs(ms);
+    return `${sign}${a >= 1000 ? `${+(a / 1000).toFixed(2)} s` : `${Math.round(a)} ms`}`;
   }
 
   function clock(t: number | null | undefined): string {
     if (t === null || t === undefined) return '–';
     return new Date(t).toLocaleTimeString([], { hour12: false });
+  }
+
+  function clip(text: string, max: number): string {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
   }
 
   function shortId(id: string): string {
@@ -200,7 +212,7 @@ export function viewerMain(): void {
     const step = niceStep(hi - lo, 8);
     const ticks: HTMLElement[] = [];
     for (let v = Math.ceil(lo / step) * step; v <= hi; v += step)
-      ticks.push(h('span', { class: v === 0 ? 'tick zero' : 'tick', style: `left:${pct(v)}` }, v === 0 ? '0' : `${v > 0 ? '+' : ''}${dur(v)}`));
+      ticks.push(h('span', { class: v === 0 ? 'tick zero' : 'tick', style: `left:${pct(v)}` }, v === 0 ? '0' : axisDur(v)));
     const axis = h('div', { class: 'wf-row wf-axis' }, h('div', { class: 'wf-label' }, 'turn · wait · bottleneck'), h('div', { class: 'wf-track' }, ...ticks));
 
     const rows = c.turns.map((t) => {
@@ -309,7 +321,7 @@ export function viewerMain(): void {
       const ystep = niceStep(ymax, 5);
       for (let v = 0; v <= ymax; v += ystep) {
         nodes.push(s('line', { x1: M.left, x2: W - M.right, y1: y(v), y2: y(v), class: 'grid' }));
-        nodes.push(s('text', { x: M.left - 6, y: y(v) + 4, class: 'axis-label', 'text-anchor': 'end' }, dur(v)));
+        nodes.push(s('text', { x: M.left - 6, y: y(v) + 4, class: 'axis-label', 'text-anchor': 'end' }, v === 0 ? '0' : axisDur(v).replace('+', '')));
       }
       nodes.push(...timeTicks(lo, hi, x, H - M.bottom, H - M.top - M.bottom));
       const labels: { at: number; text: string; color: string }[] = [];
@@ -407,10 +419,13 @@ export function viewerMain(): void {
     let row = 0;
     for (const src of v.severity) {
       const y = 6 + row * (laneH + 6);
-      nodes.push(s('text', { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' }, `severity ${shortId(src.source)}`));
+      nodes.push(s('text', { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' }, clip(src.source, 16), s('title', {}, `severity published by ${src.source}`)));
+      // Each reading holds until the next; the last one for a typical interval.
+      const gaps = src.points.slice(1).map((p, i) => p.at - src.points[i]!.at).sort((a, b) => a - b);
+      const interval = gaps[Math.floor(gaps.length / 2)] ?? (hi - lo) / 50;
       src.points.forEach((p, i) => {
         const next = src.points[i + 1];
-        const end = next ? next.at : p.at;
+        const end = next ? next.at : p.at + interval;
         nodes.push(
           s('rect', { x: x(p.at), y, width: Math.max(2, x(end) - x(p.at)), height: laneH, fill: SEV_COLORS[p.severity ?? 'ok'], class: 'sev', 'data-severity': p.severity ?? 'ok' }, s('title', {}, `${clock(p.at)} ${p.severity ?? 'no incident'}${p.latency?.p90 != null ? ` · P90 ${dur(p.latency.p90)}` : ''}`)),
         );
@@ -420,7 +435,7 @@ export function viewerMain(): void {
     for (const i of v.incidents) {
       const y = 6 + row * (laneH + 6);
       const end = i.resolvedAt ?? hi;
-      nodes.push(s('text', { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' }, shortId(i.id)));
+      nodes.push(s('text', { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' }, clip(i.id, 16)));
       nodes.push(
         s(
           'rect',
