@@ -11,7 +11,13 @@ export {
   type DevViewerConnectionStats,
   type DevViewerSource,
 } from './dev/client.js';
-export { createDevViewer, DEFAULT_MAX_BODY_BYTES, type DevViewer, type DevViewerOptions, type Overview } from './dev/app.js';
+export {
+  createDevViewer,
+  DEFAULT_MAX_BODY_BYTES,
+  type DevViewer,
+  type DevViewerOptions,
+  type Overview,
+} from './dev/app.js';
 export {
   IncidentBoard,
   type IncidentBoardOptions,
@@ -36,7 +42,14 @@ export { decodeJsonTraces, OtlpJsonError } from './dev/otlp-json.js';
 export { decodeProtobufTraces } from './dev/otlp-proto.js';
 export { ProtobufError } from './dev/protobuf.js';
 export { DEFAULT_DEV_PORT, type DevServer, type DevServerOptions, startDevServer } from './dev/server.js';
-export type { AttributeValue, DecodedTraces, ReceivedSpan, SpanAttributes, SpanEvent, StatusCode } from './dev/span.js';
+export type {
+  AttributeValue,
+  DecodedTraces,
+  ReceivedSpan,
+  SpanAttributes,
+  SpanEvent,
+  StatusCode,
+} from './dev/span.js';
 export { ConversationStore, type StoreOptions, type StoreStats } from './dev/store.js';
 export {
   type ConversationSummary,

@@ -13,7 +13,10 @@ afterEach(() => {
 });
 
 /** Runs `node args`; resolves with the exit code and output once it exits. */
-function run(args: string[], onStdout?: (text: string, child: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  onStdout?: (text: string, child: ChildProcess) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
@@ -36,7 +39,11 @@ describe('voxtrace dev', () => {
         const page = await fetch(url);
         expect(page.status).toBe(200);
         expect(await page.text()).toContain('<title>voxtrace dev</title>');
-        const otlp = await fetch(`${url}v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const otlp = await fetch(`${url}v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
         expect([otlp.status, await otlp.json()]).toEqual([200, {}]);
         child.kill('SIGTERM');
       })();

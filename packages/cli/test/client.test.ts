@@ -28,7 +28,11 @@ class FakeVoxtrace implements DevViewerSource {
   readonly monitor = {
     snapshot: () => {
       this.snapshots++;
-      return { at: T0 + this.snapshots * 1000, severity: this.severity, latency: { count: 5, p50: 800, p90: 4200, p95: 4300, p99: 4400 } };
+      return {
+        at: T0 + this.snapshots * 1000,
+        severity: this.severity,
+        latency: { count: 5, p50: 800, p90: 4200, p95: 4300, p99: 4400 },
+      };
     },
   };
   on(event: 'incident', listener: (i: unknown) => void): () => void {
@@ -41,7 +45,15 @@ class FakeVoxtrace implements DevViewerSource {
   }
 }
 
-const incident = (id: string, status: string, at: number) => ({ id, severity: 'SEV-2', status, openedAt: T0, updatedAt: at, resolvedAt: status === 'resolved' ? at : null, layer: 'llm' });
+const incident = (id: string, status: string, at: number) => ({
+  id,
+  severity: 'SEV-2',
+  status,
+  openedAt: T0,
+  updatedAt: at,
+  resolvedAt: status === 'resolved' ? at : null,
+  layer: 'llm',
+});
 
 async function closedPortUrl(): Promise<string> {
   const s = createServer();
@@ -59,12 +71,18 @@ describe('connectToDevViewer', () => {
     vt.severity = 'SEV-2';
     vt.emit(incident('inc-7', 'identified', T0 + 1));
     await conn.flush();
-    expect(server.incidents.view().incidents).toMatchObject([{ id: 'inc-7', source: 'demo', resolved: false }]);
+    expect(server.incidents.view().incidents).toMatchObject([
+      { id: 'inc-7', source: 'demo', resolved: false },
+    ]);
     vt.severity = null;
     vt.emit(incident('inc-7', 'resolved', T0 + 2));
     await conn.flush();
-    expect(server.incidents.view().incidents).toMatchObject([{ id: 'inc-7', status: 'resolved', resolved: true }]);
-    await vi.waitFor(() => expect(server!.incidents.view().severity[0]?.points.length).toBeGreaterThanOrEqual(2));
+    expect(server.incidents.view().incidents).toMatchObject([
+      { id: 'inc-7', status: 'resolved', resolved: true },
+    ]);
+    await vi.waitFor(() =>
+      expect(server!.incidents.view().severity[0]?.points.length).toBeGreaterThanOrEqual(2),
+    );
     expect(server.incidents.view().severity[0]!.source).toBe('demo');
     conn.close();
     expect(vt.listeners.size).toBe(0);
@@ -114,6 +132,37 @@ describe('connectToDevViewer', () => {
     expect(unhandled).toEqual([]);
   });
 
+  it('takes a voxtrace-shaped instance with a generic `on` over its event map (as core declares it)', async () => {
+    server = await startDevServer({ port: 0 });
+    interface Events {
+      turn: { index: number };
+      incident: { id: string; severity: 'SEV-1' | 'SEV-2' | 'SEV-3'; status: string; openedAt: number };
+    }
+    const listeners = new Set<(v: never) => void>();
+    const vt: {
+      on<K extends keyof Events>(event: K, listener: (value: Events[K]) => void): () => void;
+      readonly monitor: { snapshot(): { at: number; severity: null } };
+    } = {
+      on(_event, listener) {
+        listeners.add(listener as (v: never) => void);
+        return () => listeners.delete(listener as (v: never) => void);
+      },
+      monitor: { snapshot: () => ({ at: T0, severity: null }) },
+    };
+    // tsc checks this call: the structural DevViewerSource accepts the generic signature.
+    const conn = connectToDevViewer(vt, server.endpoint, { snapshotIntervalMs: 0 });
+    for (const l of listeners)
+      (l as (v: Events['incident']) => void)({
+        id: 'inc-g',
+        severity: 'SEV-1',
+        status: 'investigating',
+        openedAt: T0,
+      });
+    await conn.flush();
+    expect(server.incidents.view().incidents.map((i) => i.id)).toEqual(['inc-g']);
+    conn.close();
+  });
+
   it('survives a source without incidents, a snapshot that throws and one that cannot be serialized', async () => {
     server = await startDevServer({ port: 0 });
     const noIncidents: DevViewerSource = {
@@ -129,7 +178,14 @@ describe('connectToDevViewer', () => {
     let calls = 0;
     const broken: DevViewerSource = {
       on: () => () => undefined,
-      monitor: { snapshot: () => (++calls === 1 ? { at: 1n } : (() => { throw new Error('snapshot failed'); })()) },
+      monitor: {
+        snapshot: () =>
+          ++calls === 1
+            ? { at: 1n }
+            : (() => {
+                throw new Error('snapshot failed');
+              })(),
+      },
     };
     const b = connectToDevViewer(broken, server.endpoint, { snapshotIntervalMs: 0 });
     expect(() => b.sendSnapshot()).not.toThrow();

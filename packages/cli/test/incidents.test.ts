@@ -2,7 +2,7 @@
  * Incidents and monitor snapshots published to the viewer: lenient validation with clear 400s,
  * upserts that survive crossed posts, bounded storage.
  */
-import { type DevServer, IncidentBoard, type PublishedIncident, startDevServer } from '@voxtrace/cli';
+import { type DevServer, IncidentBoard, startDevServer } from '@voxtrace/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const T0 = 1_763_700_000_000;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** An incident shaped like the monitor's (with fields the viewer does not keep). */
-function incident(overrides: Partial<PublishedIncident> & Record<string, unknown> = {}): Record<string, unknown> {
+function incident(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     id: 'inc-1',
     severity: 'SEV-2',
@@ -23,8 +23,24 @@ function incident(overrides: Partial<PublishedIncident> & Record<string, unknown
     updatedAt: T0,
     resolvedAt: null,
     layer: 'llm',
-    triggers: [{ rule: 'p90-latency', metric: 'e2eLatencyP90Ms', label: 'turn latency P90', unit: 'ms', severity: 'SEV-2', value: 5400, comparator: '>', threshold: 5000, firing: true, firingSince: T0, layer: 'llm' }],
-    timeline: [{ at: T0, event: 'opened', message: 'SEV-2 opened: turn latency P90 5.4 s > 5 s', severity: 'SEV-2' }],
+    triggers: [
+      {
+        rule: 'p90-latency',
+        metric: 'e2eLatencyP90Ms',
+        label: 'turn latency P90',
+        unit: 'ms',
+        severity: 'SEV-2',
+        value: 5400,
+        comparator: '>',
+        threshold: 5000,
+        firing: true,
+        firingSince: T0,
+        layer: 'llm',
+      },
+    ],
+    timeline: [
+      { at: T0, event: 'opened', message: 'SEV-2 opened: turn latency P90 5.4 s > 5 s', severity: 'SEV-2' },
+    ],
     figures: { p90Ms: 5400, callsAffected: 3, baselineSource: 'target' },
     update: 1,
     ...overrides,
@@ -32,18 +48,36 @@ function incident(overrides: Partial<PublishedIncident> & Record<string, unknown
 }
 
 const post = (path: string, body: unknown, source?: string) =>
-  fetch(`${server.endpoint}${path}${source ? `?source=${source}` : ''}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-const view = async () => (await (await fetch(`${server.endpoint}/api/incidents`)).json()) as { incidents: Record<string, unknown>[]; severity: { source: string; points: Record<string, unknown>[] }[] };
+  fetch(`${server.endpoint}${path}${source ? `?source=${source}` : ''}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const view = async () =>
+  (await (await fetch(`${server.endpoint}/api/incidents`)).json()) as {
+    incidents: Record<string, unknown>[];
+    severity: { source: string; points: Record<string, unknown>[] }[];
+  };
 
 describe('POST /api/incidents', () => {
   it('accepts the monitor incident, then its resolution; an older update arriving late is ignored', async () => {
     expect((await post('/api/incidents', incident(), 'agent-a')).status).toBe(202);
     let held = (await view()).incidents.find((i) => i.id === 'inc-1')!;
-    expect(held).toMatchObject({ source: 'agent-a', severity: 'SEV-2', status: 'identified', resolved: false, layer: 'llm' });
+    expect(held).toMatchObject({
+      source: 'agent-a',
+      severity: 'SEV-2',
+      status: 'identified',
+      resolved: false,
+      layer: 'llm',
+    });
     expect(held).not.toHaveProperty('update'); // unknown fields are dropped, not stored
     expect((held.triggers as object[])[0]).not.toHaveProperty('firingSince');
 
-    await post('/api/incidents', incident({ status: 'resolved', updatedAt: T0 + 60_000, resolvedAt: T0 + 60_000 }), 'agent-a');
+    await post(
+      '/api/incidents',
+      incident({ status: 'resolved', updatedAt: T0 + 60_000, resolvedAt: T0 + 60_000 }),
+      'agent-a',
+    );
     await post('/api/incidents', incident({ status: 'mitigating', updatedAt: T0 + 30_000 }), 'agent-a');
     held = (await view()).incidents.find((i) => i.id === 'inc-1')!;
     expect(held).toMatchObject({ status: 'resolved', resolved: true, resolvedAt: T0 + 60_000 });
@@ -52,7 +86,7 @@ describe('POST /api/incidents', () => {
   it.each([
     ['an unknown severity', incident({ severity: 'SEV-9' }), 'severity'],
     ['no id', { ...incident(), id: undefined }, 'id'],
-    ['a non-numeric openedAt', incident({ openedAt: 'yesterday' as never }), 'openedAt'],
+    ['a non-numeric openedAt', incident({ openedAt: 'yesterday' }), 'openedAt'],
   ])('answers 400 naming the field for %s', async (_, body, path) => {
     const res = await post('/api/incidents', body);
     expect(res.status).toBe(400);
@@ -71,18 +105,39 @@ describe('POST /api/incidents', () => {
 describe('POST /api/monitor', () => {
   it('records severity over time per source, and the snapshot incident', async () => {
     for (const [i, severity] of [null, 'SEV-3', 'SEV-1'].entries()) {
-      const res = await post('/api/monitor', { at: T0 + i * 1000, enabled: true, severity, latency: { count: 10, p50: 900, p90: 4000 + i, p95: null, p99: null }, rules: [{ huge: true }], incident: severity ? incident({ id: 'inc-snap', severity }) : null }, 'agent-b');
+      const res = await post(
+        '/api/monitor',
+        {
+          at: T0 + i * 1000,
+          enabled: true,
+          severity,
+          latency: { count: 10, p50: 900, p90: 4000 + i, p95: null, p99: null },
+          rules: [{ huge: true }],
+          incident: severity ? incident({ id: 'inc-snap', severity }) : null,
+        },
+        'agent-b',
+      );
       expect(res.status).toBe(202);
     }
     const v = await view();
     const lane = v.severity.find((s) => s.source === 'agent-b')!;
     expect(lane.points.map((p) => p.severity ?? null)).toEqual([null, 'SEV-3', 'SEV-1']);
-    expect(lane.points[2]).toEqual({ at: T0 + 2000, severity: 'SEV-1', latency: { count: 10, p50: 900, p90: 4002, p95: null, p99: null } });
-    expect(v.incidents.find((i) => i.id === 'inc-snap')).toMatchObject({ source: 'agent-b', severity: 'SEV-1' });
+    expect(lane.points[2]).toEqual({
+      at: T0 + 2000,
+      severity: 'SEV-1',
+      latency: { count: 10, p50: 900, p90: 4002, p95: null, p99: null },
+    });
+    expect(v.incidents.find((i) => i.id === 'inc-snap')).toMatchObject({
+      source: 'agent-b',
+      severity: 'SEV-1',
+    });
   });
 
   it('keeps a snapshot whose incident is malformed, and refuses a snapshot without a time', async () => {
-    expect((await post('/api/monitor', { at: T0 + 5000, severity: 'SEV-2', incident: { id: 7 } }, 'agent-c')).status).toBe(202);
+    expect(
+      (await post('/api/monitor', { at: T0 + 5000, severity: 'SEV-2', incident: { id: 7 } }, 'agent-c'))
+        .status,
+    ).toBe(202);
     expect((await view()).severity.find((s) => s.source === 'agent-c')!.points).toHaveLength(1);
     const res = await post('/api/monitor', { severity: 'SEV-2' });
     expect(res.status).toBe(400);
@@ -107,6 +162,11 @@ describe('IncidentBoard bounds', () => {
     board.snapshot('s', { at: T0 + 99, severity: null });
     expect(board.view().severity.find((l) => l.source === 's')!.points).toHaveLength(1);
     for (let i = 0; i < 12; i++) board.snapshot('s', { at: T0 + 100 + i, severity: null });
-    expect(board.view().severity.find((l) => l.source === 's')!.points.map((p) => p.at)).toEqual([107, 108, 109, 110, 111].map((d) => T0 + d));
+    expect(
+      board
+        .view()
+        .severity.find((l) => l.source === 's')!
+        .points.map((p) => p.at),
+    ).toEqual([107, 108, 109, 110, 111].map((d) => T0 + d));
   });
 });

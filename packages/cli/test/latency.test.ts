@@ -44,13 +44,30 @@ describe('latencyView', () => {
   it('"current" figures are the last window of data, against the seed thresholds', () => {
     expect(view.current).toEqual({ count: 30, p50: 6000, p90: 6000, p95: 6000, p99: 6000 });
     expect(view.thresholds).toEqual(E2E_LATENCY_THRESHOLDS);
-    expect(view.components.find((c) => c.metric === 'llmTtft')).toEqual({ metric: 'llmTtft', label: 'LLM TTFT', count: 30, p90: 5400, threshold: COMPONENT_LATENCY_THRESHOLDS.llmTtft });
-    expect(view.components.find((c) => c.metric === 'tool')).toEqual({ metric: 'tool', label: 'tool', count: 0, p90: null, threshold: null });
+    expect(view.components.find((c) => c.metric === 'llmTtft')).toEqual({
+      metric: 'llmTtft',
+      label: 'LLM TTFT',
+      count: 30,
+      p90: 5400,
+      threshold: COMPONENT_LATENCY_THRESHOLDS.llmTtft,
+    });
+    expect(view.components.find((c) => c.metric === 'tool')).toEqual({
+      metric: 'tool',
+      label: 'tool',
+      count: 0,
+      p90: null,
+      threshold: null,
+    });
     expect(view.parts.find((p) => p.component === 'llm')).toEqual({ component: 'llm', p90: 5400 });
     expect(view.bottlenecks).toEqual({ llm: 30 });
   });
 
   it('turns without a known latency are left out; no turns, no series', () => {
-    expect(latencyView([{ at: T0, e2eMs: null, bottleneck: null, parts: {} }], [], 60_000)).toMatchObject({ series: [], from: null, to: null, current: { count: 0, p90: null } });
+    expect(latencyView([{ at: T0, e2eMs: null, bottleneck: null, parts: {} }], [], 60_000)).toMatchObject({
+      series: [],
+      from: null,
+      to: null,
+      current: { count: 0, p90: null },
+    });
   });
 });

@@ -27,24 +27,43 @@ const value = fc.oneof(
 );
 const spanSpec = fc.record({
   name: fc.string({ unit: 'grapheme', maxLength: 20 }),
-  kind: fc.constantFrom(SpanKind.INTERNAL, SpanKind.SERVER, SpanKind.CLIENT, SpanKind.PRODUCER, SpanKind.CONSUMER),
+  kind: fc.constantFrom(
+    SpanKind.INTERNAL,
+    SpanKind.SERVER,
+    SpanKind.CLIENT,
+    SpanKind.PRODUCER,
+    SpanKind.CONSUMER,
+  ),
   startMs: fc.integer({ min: 1_600_000_000_000, max: 2_000_000_000_000 }),
   durationUs: fc.integer({ min: 0, max: 10_000_000_000 }),
   attributes: fc.dictionary(key, value, { maxKeys: 8 }),
-  events: fc.array(fc.record({ name: fc.string({ maxLength: 10 }), attributes: fc.dictionary(key, value, { maxKeys: 3 }) }), { maxLength: 3 }),
-  status: fc.constantFrom<[SpanStatusCode, string | undefined]>([SpanStatusCode.UNSET, undefined], [SpanStatusCode.OK, undefined], [SpanStatusCode.ERROR, 'boom']),
+  events: fc.array(
+    fc.record({ name: fc.string({ maxLength: 10 }), attributes: fc.dictionary(key, value, { maxKeys: 3 }) }),
+    { maxLength: 3 },
+  ),
+  status: fc.constantFrom<[SpanStatusCode, string | undefined]>(
+    [SpanStatusCode.UNSET, undefined],
+    [SpanStatusCode.OK, undefined],
+    [SpanStatusCode.ERROR, 'boom'],
+  ),
   child: fc.boolean(),
 });
 
+type SpanSpec = typeof spanSpec extends fc.Arbitrary<infer T> ? T : never;
+
 /** Real SDK spans made from the specs (a child span gets a parent). */
-function makeSpans(specs: fc.RecordValue<typeof spanSpec>[]): ReadableSpan[] {
+function makeSpans(specs: SpanSpec[]): ReadableSpan[] {
   const keep = new KeepSpans();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(keep)] });
   const tracer = provider.getTracer('decode-test', '1.0.0');
   for (const s of specs) {
     const parent = s.child ? tracer.startSpan('parent', { startTime: s.startMs }) : undefined;
     const ctx = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
-    const span = tracer.startSpan(s.name, { kind: s.kind, startTime: s.startMs, attributes: s.attributes }, ctx);
+    const span = tracer.startSpan(
+      s.name,
+      { kind: s.kind, startTime: s.startMs, attributes: s.attributes },
+      ctx,
+    );
     for (const [i, e] of s.events.entries()) span.addEvent(e.name, e.attributes, s.startMs + i);
     span.setStatus({ code: s.status[0], message: s.status[1] });
     span.end(s.startMs + s.durationUs / 1000);
@@ -70,7 +89,18 @@ describe('decoders vs the OpenTelemetry serializers', () => {
 
   it('protobuf: any truncation or corruption is a ProtobufError or a clean decode, never a crash', () => {
     const body = ProtobufTraceSerializer.serializeRequest(
-      makeSpans([{ name: 'turn', kind: SpanKind.INTERNAL, startMs: 1_763_700_000_000, durationUs: 1500, attributes: { a: 'x', n: -5, d: 1.5, l: ['p', 'q'] }, events: [{ name: 'e', attributes: { k: true } }], status: [SpanStatusCode.ERROR, 'bad'], child: false }]),
+      makeSpans([
+        {
+          name: 'turn',
+          kind: SpanKind.INTERNAL,
+          startMs: 1_763_700_000_000,
+          durationUs: 1500,
+          attributes: { a: 'x', n: -5, d: 1.5, l: ['p', 'q'] },
+          events: [{ name: 'e', attributes: { k: true } }],
+          status: [SpanStatusCode.ERROR, 'bad'],
+          child: false,
+        },
+      ]),
     )!;
     for (let cut = 0; cut < body.length; cut++) {
       try {
@@ -80,18 +110,23 @@ describe('decoders vs the OpenTelemetry serializers', () => {
       }
     }
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: body.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 64 }), (at, byte, noise) => {
-        const corrupt = Uint8Array.from(body);
-        corrupt[at] = byte;
-        for (const input of [corrupt, noise]) {
-          try {
-            const out = decodeProtobufTraces(input);
-            expect(out.spans.length + out.rejected).toBeGreaterThanOrEqual(0);
-          } catch (err) {
-            expect(err).toBeInstanceOf(ProtobufError);
+      fc.property(
+        fc.integer({ min: 0, max: body.length - 1 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.uint8Array({ maxLength: 64 }),
+        (at, byte, noise) => {
+          const corrupt = Uint8Array.from(body);
+          corrupt[at] = byte;
+          for (const input of [corrupt, noise]) {
+            try {
+              const out = decodeProtobufTraces(input);
+              expect(out.spans.length + out.rejected).toBeGreaterThanOrEqual(0);
+            } catch (err) {
+              expect(err).toBeInstanceOf(ProtobufError);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -108,8 +143,13 @@ const varint = (n: number | bigint): number[] => {
   out.push(Number(v));
   return out;
 };
-const field = (no: number, wire: number, payload: number[]): number[] => [...varint(no * 8 + wire), ...(wire === 2 ? varint(payload.length) : []), ...payload];
-const bytes = (no: number, b: number[] | string): number[] => field(no, 2, typeof b === 'string' ? [...Buffer.from(b)] : b);
+const field = (no: number, wire: number, payload: number[]): number[] => [
+  ...varint(no * 8 + wire),
+  ...(wire === 2 ? varint(payload.length) : []),
+  ...payload,
+];
+const bytes = (no: number, b: number[] | string): number[] =>
+  field(no, 2, typeof b === 'string' ? [...Buffer.from(b)] : b);
 const hexBytes = (h: string) => [...Buffer.from(h, 'hex')];
 const fixed64 = (no: number, v: bigint) => {
   const b = Buffer.alloc(8);
@@ -117,7 +157,16 @@ const fixed64 = (no: number, v: bigint) => {
   return field(no, 1, [...b]);
 };
 /** ExportTraceServiceRequest with one resource, one scope and the given encoded spans. */
-const request = (...spans: number[][]) => Uint8Array.from(bytes(1, [...bytes(1, bytes(1, [...bytes(1, 'service.name'), ...bytes(2, bytes(1, 'svc'))])), ...bytes(2, spans.flatMap((s) => bytes(2, s)))]));
+const request = (...spans: number[][]) =>
+  Uint8Array.from(
+    bytes(1, [
+      ...bytes(1, bytes(1, [...bytes(1, 'service.name'), ...bytes(2, bytes(1, 'svc'))])),
+      ...bytes(
+        2,
+        spans.flatMap((s) => bytes(2, s)),
+      ),
+    ]),
+  );
 const span = (extra: number[] = [], traceId = TRACE, spanId = SPAN) => [
   ...bytes(1, hexBytes(traceId)),
   ...bytes(2, hexBytes(spanId)),
@@ -151,15 +200,29 @@ describe('protobuf decoder, by hand', () => {
         ...bytes(96, 'unknown bytes'),
         ...field(6, 0, [2]), // kind SERVER
         ...bytes(15, [...bytes(2, 'failed'), ...field(3, 0, [2])]),
-        ...bytes(11, [...fixed64(1, 1_763_700_000_500_000_000n), ...bytes(2, 'voice.error'), ...bytes(3, [...bytes(1, 'layer'), ...bytes(2, bytes(1, 'llm'))])]),
+        ...bytes(11, [
+          ...fixed64(1, 1_763_700_000_500_000_000n),
+          ...bytes(2, 'voice.error'),
+          ...bytes(3, [...bytes(1, 'layer'), ...bytes(2, bytes(1, 'llm'))]),
+        ]),
       ]),
     );
     const out = decodeProtobufTraces(body);
     expect(out.rejected).toBe(0);
     const s = out.spans[0]!;
-    expect(s).toMatchObject({ traceId: TRACE, spanId: SPAN, parentSpanId: null, name: 'turn', kind: 2, startMs: 1_763_700_000_123.456, endMs: 1_763_700_001_000 });
+    expect(s).toMatchObject({
+      traceId: TRACE,
+      spanId: SPAN,
+      parentSpanId: null,
+      name: 'turn',
+      kind: 2,
+      startMs: 1_763_700_000_123.456,
+      endMs: 1_763_700_001_000,
+    });
     expect(s.status).toEqual({ code: 2, message: 'failed' });
-    expect(s.events).toEqual([{ name: 'voice.error', timeMs: 1_763_700_000_500, attributes: { layer: 'llm' } }]);
+    expect(s.events).toEqual([
+      { name: 'voice.error', timeMs: 1_763_700_000_500, attributes: { layer: 'llm' } },
+    ]);
     expect(s.resource).toEqual({ 'service.name': 'svc' });
     expect(Object.getPrototypeOf(s.attributes)).toBe(Object.prototype);
     expect(Object.entries(s.attributes)).toEqual([
@@ -185,13 +248,24 @@ describe('protobuf decoder, by hand', () => {
   it.each([
     ['a known field with the wrong wire type', Uint8Array.from(field(1, 0, [1])), /wire type 0, expected 2/],
     ['a length past the end', Uint8Array.from([0x0a, 0x05, 0x01]), /past the end/],
-    ['a varint longer than 10 bytes', Uint8Array.from([...varint(99 * 8), ...Array(11).fill(0xff)]), /longer than 10 bytes/],
+    [
+      'a varint longer than 10 bytes',
+      Uint8Array.from([...varint(99 * 8), ...Array(11).fill(0xff)]),
+      /longer than 10 bytes/,
+    ],
     ['a group (wire type 3)', Uint8Array.from([0x0b]), /wire type 3/],
     ['field number 0', Uint8Array.from([0x02, 0x00]), /field number 0/],
     ['a truncated fixed64', Uint8Array.from(request(span()).subarray(0, 60)), /truncated|past the end/],
     [
       'attribute values nested 17 deep',
-      request(span(attr('deep', Array.from({ length: 18 }).reduce<number[]>((inner) => bytes(5, bytes(1, inner)), bytes(1, 'x'))))),
+      request(
+        span(
+          attr(
+            'deep',
+            Array.from({ length: 18 }).reduce<number[]>((inner) => bytes(5, bytes(1, inner)), bytes(1, 'x')),
+          ),
+        ),
+      ),
       /nested deeper than 16/,
     ],
   ])('throws a ProtobufError for %s', (_, body, message) => {
@@ -202,8 +276,24 @@ describe('protobuf decoder, by hand', () => {
 
 describe('JSON decoder, leniently', () => {
   const doc = (spans: unknown[], extra: object = {}) =>
-    JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeSpans: [{ scope: { name: 's' }, spans }] }], ...extra });
-  const good = { traceId: TRACE, spanId: SPAN, name: 'turn', kind: 1, startTimeUnixNano: '1763700000123456789', endTimeUnixNano: 1763700001000000000, attributes: [] };
+    JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+          scopeSpans: [{ scope: { name: 's' }, spans }],
+        },
+      ],
+      ...extra,
+    });
+  const good = {
+    traceId: TRACE,
+    spanId: SPAN,
+    name: 'turn',
+    kind: 1,
+    startTimeUnixNano: '1763700000123456789',
+    endTimeUnixNano: 1763700001000000000,
+    attributes: [],
+  };
 
   it('accepts snake_case keys, base64 ids, enum names, integers as strings, special doubles, kvlists and bytes', () => {
     const text = JSON.stringify({
@@ -223,7 +313,10 @@ describe('JSON decoder, leniently', () => {
                   attributes: [
                     { key: 'i', value: { int_value: '-42' } },
                     { key: 'nan', value: { double_value: 'NaN' } },
-                    { key: 'kv', value: { kvlist_value: { values: [{ key: 'a', value: { bool_value: false } }] } } },
+                    {
+                      key: 'kv',
+                      value: { kvlist_value: { values: [{ key: 'a', value: { bool_value: false } }] } },
+                    },
                     { key: 'raw', value: { bytes_value: 'AQID' } },
                     { key: '__proto__', value: { string_value: 'safe' } },
                     { key: 'none' },
@@ -239,7 +332,15 @@ describe('JSON decoder, leniently', () => {
     const out = decodeJsonTraces(text);
     expect(out.rejected).toBe(0);
     const s = out.spans[0]!;
-    expect(s).toMatchObject({ traceId: TRACE, spanId: SPAN, parentSpanId: null, kind: 3, startMs: 1_763_700_000_000, endMs: 1_763_700_000_250, status: { code: 2, message: 'x' } });
+    expect(s).toMatchObject({
+      traceId: TRACE,
+      spanId: SPAN,
+      parentSpanId: null,
+      kind: 3,
+      startMs: 1_763_700_000_000,
+      endMs: 1_763_700_000_250,
+      status: { code: 2, message: 'x' },
+    });
     expect(Object.entries(s.attributes)).toEqual([
       ['i', -42],
       ['nan', NaN],
@@ -251,7 +352,14 @@ describe('JSON decoder, leniently', () => {
   });
 
   it('rejects malformed spans alone and keeps the others', () => {
-    const out = decodeJsonTraces(doc([{ ...good, spanId: 'nothex!!' }, { ...good, startTimeUnixNano: 'soon' }, { ...good, kind: 'SPAN_KIND_WEIRD' }, good]));
+    const out = decodeJsonTraces(
+      doc([
+        { ...good, spanId: 'nothex!!' },
+        { ...good, startTimeUnixNano: 'soon' },
+        { ...good, kind: 'SPAN_KIND_WEIRD' },
+        good,
+      ]),
+    );
     expect(out.spans).toHaveLength(1);
     expect(out.rejected).toBe(3);
     expect(out.rejectReason).toMatch(/invalid span id/);
@@ -260,8 +368,16 @@ describe('JSON decoder, leniently', () => {
   it.each([
     ['not JSON', '{"resourceSpans": [', /not JSON/],
     ['resourceSpans not an array', '{"resourceSpans": 5}', /resourceSpans/],
-    ['a resource attribute without a key', JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ value: {} }] } }] }), /key/],
-    ['absurd nesting', `{"resourceSpans":[{"scopeSpans":[{"spans":[]}],"resource":{"attributes":[{"key":"k","value":${'{"arrayValue":{"values":['.repeat(3000)}${']}}'.repeat(3000)}}]}}]}`, /nested|not an ExportTraceServiceRequest|not JSON/],
+    [
+      'a resource attribute without a key',
+      JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ value: {} }] } }] }),
+      /key/,
+    ],
+    [
+      'absurd nesting',
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[]}],"resource":{"attributes":[{"key":"k","value":${'{"arrayValue":{"values":['.repeat(3000)}${']}}'.repeat(3000)}}]}}]}`,
+      /nested|not an ExportTraceServiceRequest|not JSON/,
+    ],
   ])('throws an OtlpJsonError for %s', (_, text, message) => {
     expect(() => decodeJsonTraces(text)).toThrow(OtlpJsonError);
     expect(() => decodeJsonTraces(text)).toThrow(message);

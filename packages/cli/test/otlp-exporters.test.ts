@@ -43,10 +43,19 @@ function recordCalls(vt: Voxtrace, prefix: string): TurnRecord[] {
     id: `${prefix}-b`,
     platform: 'pipecat',
     startedAt: T0 + 60_000,
-    turns: [healthyTurn(0), healthyTurn(1, { ttftMs: 2600, tool: { name: 'lookup_booking', ms: 700 } }), healthyTurn(2, { llmError: 'rate limited' })],
+    turns: [
+      healthyTurn(0),
+      healthyTurn(1, { ttftMs: 2600, tool: { name: 'lookup_booking', ms: 700 } }),
+      healthyTurn(2, { llmError: 'rate limited' }),
+    ],
     end: false,
   });
-  b.conv.record({ type: 'error', layer: 'tts', message: 'voice unavailable for a@b.example', at: b.endAt - 300 });
+  b.conv.record({
+    type: 'error',
+    layer: 'tts',
+    message: 'voice unavailable for a@b.example',
+    at: b.endAt - 300,
+  });
   b.conv.end({ outcome: 'transferred', endedAt: b.endAt });
   off();
   return turns;
@@ -62,18 +71,44 @@ async function expectViewerMatches(s: DevServer, truth: KeepSpans, turns: TurnRe
   expect(s.store.stats()).toMatchObject({ ignoredSpans: 0, duplicateSpans: 0, droppedSpans: 0 });
 
   // And the API rebuilds the calls: list newest first, each turn's wait, bottleneck and speech bounds.
-  const list = (await (await fetch(`${s.endpoint}/api/conversations`)).json()) as { conversationId: string; traceId: string; turnCount: number; outcome: string; platform: string }[];
+  const list = (await (await fetch(`${s.endpoint}/api/conversations`)).json()) as {
+    conversationId: string;
+    traceId: string;
+    turnCount: number;
+    outcome: string;
+    platform: string;
+  }[];
   expect(list.map((c) => [c.conversationId.slice(-1), c.turnCount, c.outcome, c.platform])).toEqual([
     ['b', 3, 'transferred', 'pipecat'],
     ['a', 4, 'completed', 'livekit'],
   ]);
   for (const c of list) {
     const view = (await (await fetch(`${s.endpoint}/api/conversations/${c.traceId}`)).json()) as {
-      turns: { index: number; e2eMs: number; bottleneck: { component: string } | null; userSpeechEndedAt: number; agentSpeechStartedAt: number }[];
+      turns: {
+        index: number;
+        e2eMs: number;
+        bottleneck: { component: string } | null;
+        userSpeechEndedAt: number;
+        agentSpeechStartedAt: number;
+      }[];
     };
     const records = turns.filter((t) => t.conversationId === c.conversationId);
-    expect(view.turns.map((t) => [t.index, t.e2eMs, t.bottleneck?.component ?? null, t.userSpeechEndedAt, t.agentSpeechStartedAt])).toEqual(
-      records.map((r) => [r.index, r.e2eLatencyMs, r.bottleneck?.component ?? null, r.userSpeechEndedAt, r.agentSpeechStartedAt]),
+    expect(
+      view.turns.map((t) => [
+        t.index,
+        t.e2eMs,
+        t.bottleneck?.component ?? null,
+        t.userSpeechEndedAt,
+        t.agentSpeechStartedAt,
+      ]),
+    ).toEqual(
+      records.map((r) => [
+        r.index,
+        r.e2eLatencyMs,
+        r.bottleneck?.component ?? null,
+        r.userSpeechEndedAt,
+        r.agentSpeechStartedAt,
+      ]),
     );
   }
 }
@@ -103,9 +138,16 @@ describe('the OTLP receiver and the real exporters', () => {
       server = await startDevServer({ port: 0 });
       const truth = new KeepSpans();
       const failures: string[] = [];
-      const proto = withCompression(gzip, () => new CountingExporter(new ProtoExporter({ url: server!.otlpUrl }), (d) => failures.push(d.message)));
+      const proto = withCompression(
+        gzip,
+        () =>
+          new CountingExporter(new ProtoExporter({ url: server!.otlpUrl }), (d) => failures.push(d.message)),
+      );
       const provider = new BasicTracerProvider({
-        spanProcessors: [new SimpleSpanProcessor(truth), new BatchSpanProcessor(proto, { maxExportBatchSize: 5, scheduledDelayMillis: 20 })],
+        spanProcessors: [
+          new SimpleSpanProcessor(truth),
+          new BatchSpanProcessor(proto, { maxExportBatchSize: 5, scheduledDelayMillis: 20 }),
+        ],
       });
       const vt = createVoxtrace({ tracerProvider: provider });
       const turns = recordCalls(vt, `proto${gzip ? '-gz' : ''}`);

@@ -17,19 +17,29 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const post = (body: BodyInit, headers: Record<string, string>) => fetch(server.otlpUrl, { method: 'POST', body, headers });
+const post = (body: BodyInit, headers: Record<string, string>) =>
+  fetch(server.otlpUrl, { method: 'POST', body, headers });
 const JSON_TYPE = { 'content-type': 'application/json' };
 const PROTO_TYPE = { 'content-type': 'application/x-protobuf' };
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 
 /** A raw request: chunked upload of `chunks`, custom headers; resolves with status and body. */
-function raw(options: { method?: string; path?: string; headers: Record<string, string>; chunks: Buffer[] }): Promise<{ status: number; body: string }> {
+function raw(options: {
+  method?: string;
+  path?: string;
+  headers: Record<string, string>;
+  chunks: Buffer[];
+}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${server.endpoint}${options.path ?? '/v1/traces'}`, { method: options.method ?? 'POST', headers: options.headers }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(parts).toString() }));
-    });
+    const req = httpRequest(
+      `${server.endpoint}${options.path ?? '/v1/traces'}`,
+      { method: options.method ?? 'POST', headers: options.headers },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(parts).toString() }));
+      },
+    );
     req.on('error', reject);
     const write = (i: number) => {
       if (i === options.chunks.length) return req.end();
@@ -53,10 +63,25 @@ async function stillServing(): Promise<void> {
 describe('malformed bodies: 400 with a google.rpc.Status', () => {
   it.each([
     ['JSON that does not parse', '{"resourceSpans": [', JSON_TYPE, /body is not JSON/],
-    ['JSON of the wrong shape', '{"resourceSpans": {"a": 1}}', JSON_TYPE, /not an ExportTraceServiceRequest: resourceSpans/],
-    ['protobuf with a wrong wire type', Buffer.from([0x08, 0x01]), PROTO_TYPE, /malformed protobuf ExportTraceServiceRequest/],
+    [
+      'JSON of the wrong shape',
+      '{"resourceSpans": {"a": 1}}',
+      JSON_TYPE,
+      /not an ExportTraceServiceRequest: resourceSpans/,
+    ],
+    [
+      'protobuf with a wrong wire type',
+      Buffer.from([0x08, 0x01]),
+      PROTO_TYPE,
+      /malformed protobuf ExportTraceServiceRequest/,
+    ],
     ['protobuf cut short', Buffer.from([0x0a, 0x10, 0x0a]), PROTO_TYPE, /past the end/],
-    ['gzip that is not gzip', Buffer.from('plain text'), { ...PROTO_TYPE, 'content-encoding': 'gzip' }, /invalid gzip body/],
+    [
+      'gzip that is not gzip',
+      Buffer.from('plain text'),
+      { ...PROTO_TYPE, 'content-encoding': 'gzip' },
+      /invalid gzip body/,
+    ],
   ])('%s', async (_, body, headers, message) => {
     const res = await post(body, headers);
     expect(res.status).toBe(400);
@@ -93,8 +118,18 @@ describe('oversize bodies: 413, capped while reading', () => {
 
 describe('everything else the endpoint refuses', () => {
   it.each([
-    ['an unsupported content type', { 'content-type': 'text/plain' }, 415, /unsupported content-type "text\/plain"/],
-    ['an unsupported content encoding', { ...JSON_TYPE, 'content-encoding': 'br' }, 415, /unsupported content-encoding "br"/],
+    [
+      'an unsupported content type',
+      { 'content-type': 'text/plain' },
+      415,
+      /unsupported content-type "text\/plain"/,
+    ],
+    [
+      'an unsupported content encoding',
+      { ...JSON_TYPE, 'content-encoding': 'br' },
+      415,
+      /unsupported content-encoding "br"/,
+    ],
   ])('%s', async (_, headers, status, message) => {
     const res = await post('{}', headers);
     expect(res.status).toBe(status);
@@ -108,14 +143,28 @@ describe('everything else the endpoint refuses', () => {
   });
 
   it('a Host header that is not loopback is refused (DNS rebinding)', async () => {
-    const res = await raw({ method: 'GET', path: '/api/overview', headers: { host: `attacker.example:${server.port}` }, chunks: [] });
+    const res = await raw({
+      method: 'GET',
+      path: '/api/overview',
+      headers: { host: `attacker.example:${server.port}` },
+      chunks: [],
+    });
     expect(res.status).toBe(403);
-    const ok = await raw({ method: 'GET', path: '/api/health', headers: { host: `localhost:${server.port}` }, chunks: [] });
+    const ok = await raw({
+      method: 'GET',
+      path: '/api/health',
+      headers: { host: `localhost:${server.port}` },
+      chunks: [],
+    });
     expect(ok.status).toBe(200);
   });
 
   it('a cross-site form post (no JSON content type) cannot publish incidents', async () => {
-    const res = await fetch(`${server.endpoint}/api/incidents`, { method: 'POST', body: 'id=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await fetch(`${server.endpoint}/api/incidents`, {
+      method: 'POST',
+      body: 'id=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(415);
   });
 });
@@ -131,17 +180,30 @@ describe('partial success', () => {
   });
 
   it('JSON: valid spans are kept, the rejected ones counted in partialSuccess', async () => {
-    const res = await post(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [spanJson('00f067aa0ba902b7'), spanJson('zz')] }] }] }), JSON_TYPE);
+    const res = await post(
+      JSON.stringify({
+        resourceSpans: [{ scopeSpans: [{ spans: [spanJson('00f067aa0ba902b7'), spanJson('zz')] }] }],
+      }),
+      JSON_TYPE,
+    );
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ partialSuccess: { rejectedSpans: 1, errorMessage: 'invalid span id "zz"' } });
+    expect(await res.json()).toEqual({
+      partialSuccess: { rejectedSpans: 1, errorMessage: 'invalid span id "zz"' },
+    });
     expect(server.store.spans(TRACE)?.map((s) => s.spanId)).toEqual(['00f067aa0ba902b7']);
   });
 
   it('protobuf: the response is an ExportTraceServiceResponse the exporter itself decodes', async () => {
     const ld = (no: number, payload: number[]) => [no * 8 + 2, payload.length, ...payload];
-    const spanBytes = (id: string) => [...ld(1, [...Buffer.from(TRACE, 'hex')]), ...ld(2, [...Buffer.from(id, 'hex')]), ...ld(5, [...Buffer.from('turn')])];
+    const spanBytes = (id: string) => [
+      ...ld(1, [...Buffer.from(TRACE, 'hex')]),
+      ...ld(2, [...Buffer.from(id, 'hex')]),
+      ...ld(5, [...Buffer.from('turn')]),
+    ];
     // ExportTraceServiceRequest.resource_spans(1) → ResourceSpans.scope_spans(2) → ScopeSpans.spans(2)
-    const body = Uint8Array.from(ld(1, ld(2, [...ld(2, spanBytes('00f067aa0ba902b8')), ...ld(2, spanBytes('abcd'))])));
+    const body = Uint8Array.from(
+      ld(1, ld(2, [...ld(2, spanBytes('00f067aa0ba902b8')), ...ld(2, spanBytes('abcd'))])),
+    );
     const res = await post(body, PROTO_TYPE);
     expect(res.status).toBe(200);
     const decoded = ProtobufTraceSerializer.deserializeResponse(new Uint8Array(await res.arrayBuffer()));

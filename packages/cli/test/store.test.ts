@@ -14,7 +14,9 @@ import { expectedSpan, KeepSpans } from './helpers/spans.js';
 const T0 = 1_763_700_000_000;
 
 /** Runs `record` on a voxtrace whose spans are kept; returns them as received spans, and the turn records. */
-async function capture(record: (vt: Voxtrace) => void): Promise<{ spans: ReceivedSpan[]; turns: TurnRecord[] }> {
+async function capture(
+  record: (vt: Voxtrace) => void,
+): Promise<{ spans: ReceivedSpan[]; turns: TurnRecord[] }> {
   const keep = new KeepSpans();
   const vt = createVoxtrace({ otlp: false, spanProcessors: [new SimpleSpanProcessor(keep)] });
   const turns: TurnRecord[] = [];
@@ -26,7 +28,11 @@ async function capture(record: (vt: Voxtrace) => void): Promise<{ spans: Receive
 
 function threeCalls(vt: Voxtrace): void {
   recordCall(vt, { id: 'c1', startedAt: T0, turns: [0, 1, 2].map((i) => healthyTurn(i)) });
-  recordCall(vt, { id: 'c2', startedAt: T0 + 30_000, turns: [healthyTurn(0), healthyTurn(1, { ttftMs: 3200, tool: { name: 'search', ms: 600 } })] });
+  recordCall(vt, {
+    id: 'c2',
+    startedAt: T0 + 30_000,
+    turns: [healthyTurn(0), healthyTurn(1, { ttftMs: 3200, tool: { name: 'search', ms: 600 } })],
+  });
   recordCall(vt, { id: 'c3', startedAt: T0 + 60_000, turns: [healthyTurn(0, { llmError: 'upstream 503' })] });
 }
 
@@ -46,19 +52,24 @@ describe('ConversationStore', () => {
       ['c1', 3],
     ]);
     fc.assert(
-      fc.property(fc.shuffledSubarray(spans, { minLength: spans.length }), fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1 }), fc.subarray(spans), (order, sizes, retried) => {
-        const store = new ConversationStore();
-        const all = [...order, ...retried];
-        for (let i = 0, b = 0; i < all.length; b++) {
-          const n = sizes[b % sizes.length]!;
-          store.ingest(all.slice(i, i + n));
-          i += n;
-        }
-        expect(views(store)).toEqual(expected);
-        expect(store.stats()).toMatchObject({ spans: spans.length, duplicateSpans: retried.length });
-        // Order-independent: the latency panel too.
-        expect(store.latency()).toEqual(reference.latency());
-      }),
+      fc.property(
+        fc.shuffledSubarray(spans, { minLength: spans.length }),
+        fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1 }),
+        fc.subarray(spans),
+        (order, sizes, retried) => {
+          const store = new ConversationStore();
+          const all = [...order, ...retried];
+          for (let i = 0, b = 0; i < all.length; b++) {
+            const n = sizes[b % sizes.length]!;
+            store.ingest(all.slice(i, i + n));
+            i += n;
+          }
+          expect(views(store)).toEqual(expected);
+          expect(store.stats()).toMatchObject({ spans: spans.length, duplicateSpans: retried.length });
+          // Order-independent: the latency panel too.
+          expect(store.latency()).toEqual(reference.latency());
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -69,17 +80,30 @@ describe('ConversationStore', () => {
     const store = new ConversationStore();
     store.ingest(c1.filter((s) => s.name !== 'conversation'));
     const live = store.conversations()[0]!;
-    expect(live).toMatchObject({ conversationId: 'c1', live: true, outcome: null, platform: null, endedAt: null, turnCount: 3 });
+    expect(live).toMatchObject({
+      conversationId: 'c1',
+      live: true,
+      outcome: null,
+      platform: null,
+      endedAt: null,
+      turnCount: 3,
+    });
     expect(live.startedAt).toBe(Math.min(...c1.filter((s) => s.name === 'turn').map((s) => s.startMs)));
     const version = store.version;
     store.ingest(c1.filter((s) => s.name === 'conversation'));
     expect(store.version).toBeGreaterThan(version);
-    expect(store.conversations()[0]).toMatchObject({ live: false, outcome: 'completed', platform: 'livekit', turnCount: 3 });
+    expect(store.conversations()[0]).toMatchObject({
+      live: false,
+      outcome: 'completed',
+      platform: 'livekit',
+      turnCount: 3,
+    });
   });
 
   it('keeps the last N conversations, evicting the least recently updated', async () => {
     const { spans } = await capture((vt) => {
-      for (let i = 0; i < 5; i++) recordCall(vt, { id: `ring-${i}`, startedAt: T0 + i * 20_000, turns: [healthyTurn(i)] });
+      for (let i = 0; i < 5; i++)
+        recordCall(vt, { id: `ring-${i}`, startedAt: T0 + i * 20_000, turns: [healthyTurn(i)] });
     });
     const of = (id: string) => spans.filter((s) => s.attributes['conversation.id'] === id);
     const store = new ConversationStore({ maxConversations: 3 });
@@ -95,7 +119,11 @@ describe('ConversationStore', () => {
 
   it('caps the spans of one conversation but still takes its conversation span', async () => {
     const { spans } = await capture((vt) => {
-      recordCall(vt, { id: 'long', startedAt: T0, turns: Array.from({ length: 6 }, (_, i) => healthyTurn(i)) });
+      recordCall(vt, {
+        id: 'long',
+        startedAt: T0,
+        turns: Array.from({ length: 6 }, (_, i) => healthyTurn(i)),
+      });
     });
     const store = new ConversationStore({ maxSpansPerConversation: 10 });
     store.ingest(spans.filter((s) => s.name !== 'conversation'));
@@ -107,7 +135,9 @@ describe('ConversationStore', () => {
   });
 
   it('ignores spans that are not voxtrace conversation spans', async () => {
-    const { spans } = await capture((vt) => recordCall(vt, { id: 'mixed', startedAt: T0, turns: [healthyTurn(0)] }));
+    const { spans } = await capture((vt) =>
+      recordCall(vt, { id: 'mixed', startedAt: T0, turns: [healthyTurn(0)] }),
+    );
     const turn = spans.find((s) => s.name === 'turn')!;
     const store = new ConversationStore();
     store.ingest([
@@ -130,13 +160,20 @@ describe('turn waterfall', () => {
       const r = records[i]!;
       const user = t.segments.find((s) => s.kind === 'user_speech')!;
       const agent = t.segments.find((s) => s.kind === 'agent_speech')!;
-      expect([user.startMs, user.endMs, agent.startMs]).toEqual([r.userSpeechStartedAt, r.userSpeechEndedAt, r.agentSpeechStartedAt]);
+      expect([user.startMs, user.endMs, agent.startMs]).toEqual([
+        r.userSpeechStartedAt,
+        r.userSpeechEndedAt,
+        r.agentSpeechStartedAt,
+      ]);
       // Agent speech end is not on the span (requested from core): estimated as the turn's end.
       expect([agent.endMs, agent.estimated]).toEqual([r.endedAt, true]);
     }
     const slow = c2.turns[1]!;
     // The span rounds the share to 3 digits.
-    expect(slow.bottleneck).toEqual({ component: 'llm', share: Math.round(records[1]!.bottleneck!.share * 1000) / 1000 });
+    expect(slow.bottleneck).toEqual({
+      component: 'llm',
+      share: Math.round(records[1]!.bottleneck!.share * 1000) / 1000,
+    });
     const marked = slow.segments.filter((s) => s.bottleneck).map((s) => s.kind);
     // Both LLM calls' waits (the first whole, before the tool), not the answer's generation, not TTS.
     expect(marked).toEqual(['llm_ttft', 'llm_generation', 'llm_ttft']);
@@ -169,7 +206,11 @@ describe('turn waterfall', () => {
       const rec = recordTurns(conv, T0 + 100, [healthyTurn(0)]);
       agentEnd = rec.turns[0]!.agentSpeechEndedAt;
       // Event attributes land on the turn span: stand-ins for the attribute core is asked to set.
-      conv.record({ type: 'agent.speech.ended', at: agentEnd + 1, attributes: { [SPEECH_ATTR.agentSpeechEndedAt]: agentEnd } });
+      conv.record({
+        type: 'agent.speech.ended',
+        at: agentEnd + 1,
+        attributes: { [SPEECH_ATTR.agentSpeechEndedAt]: agentEnd },
+      });
       conv.end({ endedAt: rec.endAt + 5000 });
     });
     const store = new ConversationStore();
@@ -194,8 +235,19 @@ describe('turn waterfall', () => {
     store.ingest(spans);
     const turn = store.conversation(store.conversations()[0]!.traceId)!.turns[0]!;
     expect(turns[0]).toMatchObject({ initiator: 'agent', e2eLatencyMs: null });
-    expect(turn).toMatchObject({ initiator: 'agent', e2eMs: null, userSpeechEndedAt: null, bottleneck: null });
-    expect(turn.segments.map((s) => s.kind)).toEqual(['llm_ttft', 'llm_generation', 'tts_ttfb', 'tts_synthesis', 'agent_speech']);
+    expect(turn).toMatchObject({
+      initiator: 'agent',
+      e2eMs: null,
+      userSpeechEndedAt: null,
+      bottleneck: null,
+    });
+    expect(turn.segments.map((s) => s.kind)).toEqual([
+      'llm_ttft',
+      'llm_generation',
+      'tts_ttfb',
+      'tts_synthesis',
+      'agent_speech',
+    ]);
     // Without a wait, the first TTS audio stands for the first agent audio.
     expect(turn.agentSpeechStartedAt).toBe(T0 + 520);
   });

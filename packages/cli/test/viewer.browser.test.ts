@@ -33,7 +33,13 @@ class Monitor implements DevViewerSource {
   private readonly listeners = new Set<(i: unknown) => void>();
   severity: string | null = null;
   clock = T0;
-  readonly monitor = { snapshot: () => ({ at: this.clock, severity: this.severity, latency: { count: 20, p50: 1100, p90: this.severity ? 7900 : 1400, p95: null, p99: null } }) };
+  readonly monitor = {
+    snapshot: () => ({
+      at: this.clock,
+      severity: this.severity,
+      latency: { count: 20, p50: 1100, p90: this.severity ? 7900 : 1400, p95: null, p99: null },
+    }),
+  };
   on(_event: 'incident', listener: (i: unknown) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -53,7 +59,11 @@ describe.skipIf(!chromium.ok)('the dev viewer in Chromium', () => {
 
   beforeAll(async () => {
     server = await startDevServer({ port: 0 });
-    vt = createVoxtrace({ serviceName: 'booking-agent', otlp: { url: server.otlpUrl }, batch: { scheduledDelayMillis: 50 } });
+    vt = createVoxtrace({
+      serviceName: 'booking-agent',
+      otlp: { url: server.otlpUrl },
+      batch: { scheduledDelayMillis: 50 },
+    });
     browser = await launchChromium();
     page = await browser.context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -82,7 +92,13 @@ describe.skipIf(!chromium.ok)('the dev viewer in Chromium', () => {
         healthyTurn(4, { ttftMs: 1900, llmError: 'rate limited, retried' }),
       ],
     });
-    const live = recordCall(vt, { id: 'call-live', platform: 'pipecat', startedAt: T0 + 90_000, turns: [0, 1, 2, 3].map((i) => healthyTurn(i)), end: false });
+    const live = recordCall(vt, {
+      id: 'call-live',
+      platform: 'pipecat',
+      startedAt: T0 + 90_000,
+      turns: [0, 1, 2, 3].map((i) => healthyTurn(i)),
+      end: false,
+    });
     await vt.forceFlush();
 
     await page.goto(server.url);
@@ -97,7 +113,9 @@ describe.skipIf(!chromium.ok)('the dev viewer in Chromium', () => {
     // The call ends: the page follows without a reload.
     live.conv.end({ outcome: 'transferred', endedAt: live.endAt });
     await vt.forceFlush();
-    await page.waitForFunction(() => document.querySelector('#conversation-rows tr')?.textContent?.includes('transferred'));
+    await page.waitForFunction(() =>
+      document.querySelector('#conversation-rows tr')?.textContent?.includes('transferred'),
+    );
     expect(await rows.first().innerText()).toMatch(/call-live\s+pipecat\s+4\s+.*transferred/s);
   });
 
@@ -107,13 +125,28 @@ describe.skipIf(!chromium.ok)('the dev viewer in Chromium', () => {
     const turns = page.locator('#waterfall .turn');
     expect(await turns.count()).toBe(5);
     for (let i = 0; i < 5; i++) {
-      const kinds = await turns.nth(i).locator('.seg').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
-      expect(kinds).toEqual(expect.arrayContaining(['user_speech', 'stt', 'turn_detection', 'llm_ttft', 'llm_generation', 'tts_ttfb', 'agent_speech']));
+      const kinds = await turns
+        .nth(i)
+        .locator('.seg')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+      expect(kinds).toEqual(
+        expect.arrayContaining([
+          'user_speech',
+          'stt',
+          'turn_detection',
+          'llm_ttft',
+          'llm_generation',
+          'tts_ttfb',
+          'agent_speech',
+        ]),
+      );
     }
     expect(await turns.nth(1).locator('.seg[data-kind=tool]').count()).toBe(1);
     const slow = turns.nth(2);
     expect(await slow.innerText()).toMatch(/#3 user 3\.\d\d s\s+bottleneck: llm \d+%/);
-    expect(await slow.locator('.seg.bottleneck').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(['llm_ttft']);
+    expect(
+      await slow.locator('.seg.bottleneck').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind'))),
+    ).toEqual(['llm_ttft']);
     expect(await turns.nth(0).locator('.seg.bottleneck').count()).toBe(0);
     expect(await turns.nth(4).locator('.seg.error').count()).toBeGreaterThan(0);
     expect(await text('#waterfall .wf-meta')).toMatch(/completed livekit · 5 turns/);
@@ -130,7 +163,10 @@ describe.skipIf(!chromium.ok)('the dev viewer in Chromium', () => {
 
   it('shows an incident from connectToDevViewer, then its resolution, on the severity timeline', async () => {
     const monitor = new Monitor();
-    const conn = connectToDevViewer(monitor, server.endpoint, { snapshotIntervalMs: 0, source: 'booking-agent' });
+    const conn = connectToDevViewer(monitor, server.endpoint, {
+      snapshotIntervalMs: 0,
+      source: 'booking-agent',
+    });
     const incident = {
       id: 'inc-llm-1',
       severity: 'SEV-2',
@@ -139,7 +175,18 @@ describe.skipIf(!chromium.ok)('the dev viewer in Chromium', () => {
       updatedAt: T0 + 60_000,
       resolvedAt: null,
       layer: 'llm',
-      triggers: [{ rule: 'p90-latency', label: 'turn latency P90', unit: 'ms', value: 7900, comparator: '>', threshold: 7000, severity: 'SEV-2', firing: true }],
+      triggers: [
+        {
+          rule: 'p90-latency',
+          label: 'turn latency P90',
+          unit: 'ms',
+          value: 7900,
+          comparator: '>',
+          threshold: 7000,
+          severity: 'SEV-2',
+          firing: true,
+        },
+      ],
       timeline: [{ at: T0 + 60_000, event: 'opened', message: 'SEV-2: turn latency P90 7.9 s > 7 s (LLM)' }],
     };
     monitor.clock = T0 + 30_000;
@@ -165,7 +212,9 @@ describe.skipIf(!chromium.ok)('the dev viewer in Chromium', () => {
     await page.waitForSelector('#incidents .incident[data-id="inc-llm-1"][data-status=resolved]');
     expect(await card.innerText()).toMatch(/opened 09:01:00 · resolved 09:02:30 after 1 min 30 s/);
     expect(await page.locator('#incident-count').textContent()).toBe('all resolved');
-    const lanes = await page.locator('#severity rect.sev').evaluateAll((els) => els.map((e) => e.getAttribute('data-severity')));
+    const lanes = await page
+      .locator('#severity rect.sev')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-severity')));
     expect(lanes).toEqual(['ok', 'SEV-2', 'ok']);
     expect(await page.locator('#severity rect.incident-bar.resolved').count()).toBe(1);
     conn.close();

@@ -20,7 +20,8 @@ Point a voxtrace process at it:  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:<p
 function integer(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
   return n;
 }
 
@@ -71,7 +72,9 @@ export const dev: Command = {
     const host = server.host;
     console.log(`voxtrace dev: viewer      ${server.url}`);
     console.log(`voxtrace dev: OTLP/HTTP   ${server.otlpUrl}  (protobuf or JSON)`);
-    console.log(`voxtrace dev: point a voxtrace process at it with OTEL_EXPORTER_OTLP_ENDPOINT=${server.endpoint}`);
+    console.log(
+      `voxtrace dev: point a voxtrace process at it with OTEL_EXPORTER_OTLP_ENDPOINT=${server.endpoint}`,
+    );
     if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1')
       console.log(`voxtrace dev: listening on ${host}: anyone who can reach it can read these traces`);
     await new Promise<void>((resolve) => {

@@ -66,7 +66,10 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
   async function route(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (hostnames && !hostnames.includes(url.hostname))
-      return text(403, `host "${url.hostname}" not allowed: open the viewer at http://127.0.0.1:${url.port}/\n`);
+      return text(
+        403,
+        `host "${url.hostname}" not allowed: open the viewer at http://127.0.0.1:${url.port}/\n`,
+      );
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const get = request.method === 'GET' || request.method === 'HEAD';
 
@@ -105,8 +108,11 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
       return publish(request, url, incidentSchema, (source, i) => incidents.upsert(source, i));
     if (path === '/api/monitor' && request.method === 'POST')
       return publish(request, url, snapshotSchema, (source, s) => incidents.snapshot(source, s));
-    if (path === '/api/health' && get) return json(200, { ok: true, version: version(), stats: store.stats() });
-    if (['/api/incidents', '/api/monitor', '/api/overview', '/api/latency', '/api/conversations'].includes(path))
+    if (path === '/api/health' && get)
+      return json(200, { ok: true, version: version(), stats: store.stats() });
+    if (
+      ['/api/incidents', '/api/monitor', '/api/overview', '/api/latency', '/api/conversations'].includes(path)
+    )
       return text(405, 'method not allowed\n');
     return text(404, `not found: ${path}\n`);
   }

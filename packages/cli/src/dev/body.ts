@@ -38,7 +38,8 @@ export async function readBody(request: Request, limitBytes: number): Promise<Ui
   try {
     return await gunzip(raw, { maxOutputLength: limitBytes });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new BodyTooLargeError(limitBytes);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new BodyTooLargeError(limitBytes);
     throw new BodyEncodingError(`invalid gzip body: ${(err as Error).message}`, 400);
   }
 }

@@ -168,7 +168,10 @@ export function connectToDevViewer(
     async flush() {
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
       while (inFlight.size > 0 || pending.size > 0) {
-        const done = await Promise.race([Promise.allSettled([...inFlight]).then(() => false), deadline.then(() => true)]);
+        const done = await Promise.race([
+          Promise.allSettled([...inFlight]).then(() => false),
+          deadline.then(() => true),
+        ]);
         if (done || inFlight.size === 0) break;
       }
     },

@@ -62,7 +62,13 @@ export const snapshotSchema = z.object({
   at: ms,
   severity: severity.nullable().optional(),
   latency: z
-    .object({ count: z.number().optional(), p50: percentile, p90: percentile, p95: percentile, p99: percentile })
+    .object({
+      count: z.number().optional(),
+      p50: percentile,
+      p90: percentile,
+      p95: percentile,
+      p99: percentile,
+    })
     .optional(),
   layer: text(40).nullable().optional(),
   bottleneck: text(40).nullable().optional(),

@@ -4,7 +4,11 @@
  * nearest-rank (a P90 is a latency some turn actually had).
  */
 import type { LatencyComponent } from '@voxtrace/core';
-import { COMPONENT_LATENCY_THRESHOLDS, E2E_LATENCY_THRESHOLDS, type LatencyBand } from '@voxtrace/core/thresholds';
+import {
+  COMPONENT_LATENCY_THRESHOLDS,
+  E2E_LATENCY_THRESHOLDS,
+  type LatencyBand,
+} from '@voxtrace/core/thresholds';
 
 /** One turn's latency figures, from its `turn` span. */
 export interface TurnSample {
@@ -47,7 +51,13 @@ export interface LatencyView {
   /** Seed 000's end-to-end latency thresholds per percentile. */
   thresholds: Record<'p50' | 'p90' | 'p95' | 'p99', LatencyBand>;
   /** P90 of each component's own latency in the last window, with seed 000's thresholds. */
-  components: { metric: ComponentMetric; label: string; count: number; p90: number | null; threshold: LatencyBand | null }[];
+  components: {
+    metric: ComponentMetric;
+    label: string;
+    count: number;
+    p90: number | null;
+    threshold: LatencyBand | null;
+  }[];
   /** P90 of each part of the wait (`turn.latency_ms.*`) in the last window. */
   parts: { component: LatencyComponent; p90: number | null }[];
   /** Turns per bottleneck in the last window. */
@@ -63,7 +73,9 @@ const LABELS: Record<ComponentMetric, string> = {
   ttsTtfb: 'TTS TTFB',
 };
 const PARTS: LatencyComponent[] = ['stt', 'turn_detection', 'llm', 'tool', 'tts', 'other'];
-const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map((s) => s * 1000);
+const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map(
+  (s) => s * 1000,
+);
 
 /** Nearest-rank percentiles of `values` (sorted in place). */
 export function percentiles(values: Float64Array | number[]): Percentiles {
@@ -91,7 +103,11 @@ export function latencyView(
     const window = Math.max(windowMs, bucketMs);
     let lo = 0;
     let hi = 0;
-    for (let t = Math.floor(first.at / bucketMs) * bucketMs + bucketMs; t < last.at + bucketMs; t += bucketMs) {
+    for (
+      let t = Math.floor(first.at / bucketMs) * bucketMs + bucketMs;
+      t < last.at + bucketMs;
+      t += bucketMs
+    ) {
       while (hi < timed.length && timed[hi]!.at < t) hi++;
       while (lo < hi && timed[lo]!.at < t - window) lo++;
       const values = new Float64Array(hi - lo);
@@ -114,12 +130,16 @@ export function latencyView(
     thresholds: E2E_LATENCY_THRESHOLDS,
     components: (Object.keys(LABELS) as ComponentMetric[]).map((metric) => {
       const p = percentiles(recentComponents.filter((c) => c.metric === metric).map((c) => c.ms));
-      const threshold = metric in COMPONENT_LATENCY_THRESHOLDS ? COMPONENT_LATENCY_THRESHOLDS[metric as keyof typeof COMPONENT_LATENCY_THRESHOLDS] : null;
+      const threshold =
+        metric in COMPONENT_LATENCY_THRESHOLDS
+          ? COMPONENT_LATENCY_THRESHOLDS[metric as keyof typeof COMPONENT_LATENCY_THRESHOLDS]
+          : null;
       return { metric, label: LABELS[metric], count: p.count, p90: p.p90, threshold };
     }),
     parts: PARTS.map((component) => ({
       component,
-      p90: percentiles(recent.flatMap((t) => (t.parts[component] === undefined ? [] : [t.parts[component]!]))).p90,
+      p90: percentiles(recent.flatMap((t) => (t.parts[component] === undefined ? [] : [t.parts[component]!])))
+        .p90,
     })),
     bottlenecks,
   };

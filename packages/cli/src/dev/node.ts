@@ -42,7 +42,9 @@ async function serve(app: FetchHandler, req: IncomingMessage, res: ServerRespons
     request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
       method,
       headers: headersOf(req),
-      body: hasBody ? new Uint8Array(body!.buffer as ArrayBuffer, body!.byteOffset, body!.byteLength) : undefined,
+      body: hasBody
+        ? new Uint8Array(body!.buffer as ArrayBuffer, body!.byteOffset, body!.byteLength)
+        : undefined,
     });
   } catch (err) {
     res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request: ${(err as Error).message}\n`);
@@ -103,7 +105,9 @@ function tooLarge(req: IncomingMessage, res: ServerResponse, limit: number): voi
   req.on('data', onData);
   req.resume();
   const body = JSON.stringify({ code: 3, message: `body larger than ${limit} bytes` });
-  res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  res
+    .writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    .end(body);
 }
 
 function headersOf(req: IncomingMessage): Headers {

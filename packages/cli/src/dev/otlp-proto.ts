@@ -15,7 +15,6 @@ import {
   setAttribute,
   MAX_VALUE_DEPTH,
   msFromNanos,
-  type ReceivedSpan,
   type SpanAttributes,
   type SpanEvent,
   statusCode,
@@ -226,7 +225,8 @@ function keyValueInto(r: ProtobufReader, into: Record<string, AttributeValue>, d
 
 /** Reads an `AnyValue` (a oneof; the last value field wins, as in protobuf). */
 function anyValue(r: ProtobufReader, depth: number): AttributeValue {
-  if (depth > MAX_VALUE_DEPTH) throw new ProtobufError(`attribute values nested deeper than ${MAX_VALUE_DEPTH}`);
+  if (depth > MAX_VALUE_DEPTH)
+    throw new ProtobufError(`attribute values nested deeper than ${MAX_VALUE_DEPTH}`);
   let value: AttributeValue = null;
   while (r.more()) {
     const { field, wire } = r.tag();

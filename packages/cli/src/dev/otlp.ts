@@ -21,7 +21,11 @@ type Encoding = 'json' | 'protobuf';
 const INVALID_ARGUMENT = 3;
 
 /** Handles one request to the traces endpoint. Never throws. */
-export async function handleOtlpTraces(request: Request, sink: SpanSink, maxBodyBytes: number): Promise<Response> {
+export async function handleOtlpTraces(
+  request: Request,
+  sink: SpanSink,
+  maxBodyBytes: number,
+): Promise<Response> {
   if (request.method !== 'POST')
     return new Response('POST OTLP traces here\n', { status: 405, headers: { allow: 'POST' } });
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -32,7 +36,11 @@ export async function handleOtlpTraces(request: Request, sink: SpanSink, maxBody
         ? 'protobuf'
         : null;
   if (!encoding)
-    return failure('json', 415, `unsupported content-type "${type}": application/x-protobuf or application/json`);
+    return failure(
+      'json',
+      415,
+      `unsupported content-type "${type}": application/x-protobuf or application/json`,
+    );
   let decoded: DecodedTraces;
   try {
     const body = await readBody(request, maxBodyBytes);

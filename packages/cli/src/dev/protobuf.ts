@@ -138,7 +138,8 @@ export class ProtobufReader {
 
 /** Throws unless a known field came with the wire type its schema gives it. */
 export function expectWire(field: number, wire: number, expected: number, where: string): void {
-  if (wire !== expected) throw new ProtobufError(`${where} field ${field}: wire type ${wire}, expected ${expected}`);
+  if (wire !== expected)
+    throw new ProtobufError(`${where} field ${field}: wire type ${wire}, expected ${expected}`);
 }
 
 /** Writes a small message: enough for OTLP responses. */

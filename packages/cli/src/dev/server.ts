@@ -45,7 +45,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const viewer: DevViewer = createDevViewer({
     ...options,
     // Behind a loopback bind only loopback names are legitimate; a wider bind is reached by any name.
-    allowedHostnames: loopback ? ['localhost', '[::1]', '127.0.0.1', host.includes(':') ? `[${host}]` : host] : null,
+    allowedHostnames: loopback
+      ? ['localhost', '[::1]', '127.0.0.1', host.includes(':') ? `[${host}]` : host]
+      : null,
   });
   const server: Server = createServer(nodeListener(viewer));
   // The page polls; idle sockets should not hold `close()` up for long.

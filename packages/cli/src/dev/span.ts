@@ -4,7 +4,8 @@
  */
 
 /** An OTLP `AnyValue` as plain data; bytes arrive as base64 strings. */
-export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
+export type AttributeValue =
+  string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
 
 /** Attributes by key. */
 export type SpanAttributes = Record<string, AttributeValue>;
@@ -65,7 +66,8 @@ export function msFromNanos(nanos: bigint): number {
  * id 8, neither all zeros (OTLP's invalid ids), the parent 8 bytes when present.
  */
 export function idProblem(traceId: string, spanId: string, parentSpanId: string | null): string | null {
-  if (traceId.length !== 32 || !HEX.test(traceId) || ZERO.test(traceId)) return `invalid trace id "${traceId}"`;
+  if (traceId.length !== 32 || !HEX.test(traceId) || ZERO.test(traceId))
+    return `invalid trace id "${traceId}"`;
   if (spanId.length !== 16 || !HEX.test(spanId) || ZERO.test(spanId)) return `invalid span id "${spanId}"`;
   if (parentSpanId !== null && (parentSpanId.length !== 16 || !HEX.test(parentSpanId)))
     return `invalid parent span id "${parentSpanId}"`;
@@ -79,7 +81,8 @@ export function statusCode(code: number): StatusCode {
 
 /** Sets an attribute; a key named `__proto__` becomes an own property, not the object's prototype. */
 export function setAttribute(into: Record<string, AttributeValue>, key: string, value: AttributeValue): void {
-  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
   else into[key] = value;
 }
 

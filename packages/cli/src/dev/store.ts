@@ -5,7 +5,13 @@
  * on spans per conversation, and rings of latency samples for the percentile panel.
  */
 import { ATTR, type LatencyComponent, SPAN } from '@voxtrace/core';
-import { type ComponentMetric, type ComponentSample, type LatencyView, latencyView, type TurnSample } from './latency.js';
+import {
+  type ComponentMetric,
+  type ComponentSample,
+  type LatencyView,
+  latencyView,
+  type TurnSample,
+} from './latency.js';
 import { numberOf, type ReceivedSpan } from './span.js';
 import {
   type ConversationSpans,
@@ -121,7 +127,11 @@ export class ConversationStore {
   spans(traceId: string): ReceivedSpan[] | null {
     const e = this.entries.get(traceId);
     if (!e) return null;
-    const all = [...(e.conversation ? [e.conversation] : []), ...e.turns.values(), ...[...e.children.values()].flat()];
+    const all = [
+      ...(e.conversation ? [e.conversation] : []),
+      ...e.turns.values(),
+      ...[...e.children.values()].flat(),
+    ];
     return all.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId));
   }
 
@@ -182,7 +192,8 @@ export class ConversationStore {
       const list = e.children.get(parent);
       if (list) list.push(span);
       else e.children.set(parent, [span]);
-      for (const c of componentSamples(span)) this.sample(this.componentSamples, `${span.spanId}/${c.metric}`, c);
+      for (const c of componentSamples(span))
+        this.sample(this.componentSamples, `${span.spanId}/${c.metric}`, c);
     }
     return true;
   }
@@ -221,7 +232,8 @@ function componentSamples(span: ReceivedSpan): ComponentSample[] {
   const a = span.attributes;
   const at = span.startMs;
   const duration = span.endMs - span.startMs;
-  const of = (metric: ComponentMetric, ms: number | null): ComponentSample[] => (ms === null ? [] : [{ at, metric, ms }]);
+  const of = (metric: ComponentMetric, ms: number | null): ComponentSample[] =>
+    ms === null ? [] : [{ at, metric, ms }];
   switch (span.name) {
     case SPAN.stt:
       return of('stt', numberOf(a[ATTR.componentLatencyMs]));

@@ -27,16 +27,26 @@ export function viewerMain(): void {
 
   // -- DOM helpers ---------------------------------------------------------------------------
 
-  function h(tag: string, attrs: Record<string, string | number | null | undefined> = {}, ...children: Child[]): HTMLElement {
+  function h(
+    tag: string,
+    attrs: Record<string, string | number | null | undefined> = {},
+    ...children: Child[]
+  ): HTMLElement {
     const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+    for (const [k, v] of Object.entries(attrs))
+      if (v !== null && v !== undefined) el.setAttribute(k, String(v));
     for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
     return el;
   }
 
-  function s(tag: string, attrs: Record<string, string | number | null | undefined> = {}, ...children: Child[]): SVGElement {
+  function s(
+    tag: string,
+    attrs: Record<string, string | number | null | undefined> = {},
+    ...children: Child[]
+  ): SVGElement {
     const el = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+    for (const [k, v] of Object.entries(attrs))
+      if (v !== null && v !== undefined) el.setAttribute(k, String(v));
     for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
     return el;
   }
@@ -46,7 +56,9 @@ export function viewerMain(): void {
   }
 
   function fill(el: Element, ...children: Child[]): void {
-    el.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
+    el.replaceChildren(
+      ...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false),
+    );
   }
 
   // -- formatting ----------------------------------------------------------------------------
@@ -104,7 +116,18 @@ export function viewerMain(): void {
     const body = byId('conversation-rows');
     fill(byId('conversation-count'), `${o.conversations.length}`);
     if (o.conversations.length === 0) {
-      fill(body, h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No conversations yet: point a voxtrace process at this server.')));
+      fill(
+        body,
+        h(
+          'tr',
+          {},
+          h(
+            'td',
+            { colspan: 6, class: 'empty' },
+            'No conversations yet: point a voxtrace process at this server.',
+          ),
+        ),
+      );
       return;
     }
     fill(
@@ -114,7 +137,11 @@ export function viewerMain(): void {
         const worst = c.worstTurn;
         const row = h(
           'tr',
-          { 'data-trace-id': c.traceId, class: c.traceId === state.selected ? 'selected' : null, tabindex: 0 },
+          {
+            'data-trace-id': c.traceId,
+            class: c.traceId === state.selected ? 'selected' : null,
+            tabindex: 0,
+          },
           h('td', { class: 'mono' }, clock(c.startedAt)),
           h('td', { class: 'mono', title: c.conversationId }, shortId(c.conversationId)),
           h('td', {}, c.platform ?? (c.live ? '…' : '–')),
@@ -122,7 +149,9 @@ export function viewerMain(): void {
           h(
             'td',
             { class: `num level-${turnLevel(worst?.e2eMs ?? null, o.latency)}` },
-            worst ? `${dur(worst.e2eMs)} (#${worst.index}${worst.bottleneck ? `, ${worst.bottleneck}` : ''})` : '–',
+            worst
+              ? `${dur(worst.e2eMs)} (#${worst.index}${worst.bottleneck ? `, ${worst.bottleneck}` : ''})`
+              : '–',
           ),
           h('td', {}, h('span', { class: `pill outcome-${outcome}` }, outcome)),
         );
@@ -167,7 +196,16 @@ export function viewerMain(): void {
   function renderWaterfall(c: ConversationView | null): void {
     const panel = byId('waterfall');
     if (!c) {
-      fill(panel, h('p', { class: 'empty' }, state.selected ? 'This conversation is no longer held (the ring keeps the last ones).' : 'Select a conversation to see its turns.'));
+      fill(
+        panel,
+        h(
+          'p',
+          { class: 'empty' },
+          state.selected
+            ? 'This conversation is no longer held (the ring keeps the last ones).'
+            : 'Select a conversation to see its turns.',
+        ),
+      );
       return;
     }
     const latency = state.overview?.latency;
@@ -178,7 +216,11 @@ export function viewerMain(): void {
       h(
         'div',
         { class: 'wf-meta' },
-        h('span', { class: `pill outcome-${c.live ? 'live' : (c.outcome ?? 'ended')}` }, c.live ? 'live' : (c.outcome ?? 'ended')),
+        h(
+          'span',
+          { class: `pill outcome-${c.live ? 'live' : (c.outcome ?? 'ended')}` },
+          c.live ? 'live' : (c.outcome ?? 'ended'),
+        ),
         ` ${c.platform ?? 'platform known at the end of the call'} · ${c.turnCount} turns · started ${clock(c.startedAt)}`,
         c.endedAt !== null ? ` · ${dur(c.endedAt - c.startedAt)}` : '',
         c.worstTurn ? ` · worst turn #${c.worstTurn.index} ${dur(c.worstTurn.e2eMs)}` : '',
@@ -188,12 +230,18 @@ export function viewerMain(): void {
     const legend = h(
       'div',
       { class: 'legend' },
-      ...KIND_LABELS.map(([k, label]) => h('span', { class: 'key' }, h('i', { class: `seg-swatch k-${k}` }), label)),
+      ...KIND_LABELS.map(([k, label]) =>
+        h('span', { class: 'key' }, h('i', { class: `seg-swatch k-${k}` }), label),
+      ),
       h('span', { class: 'key' }, h('i', { class: 'seg-swatch bottleneck-swatch' }), 'bottleneck'),
       h('span', { class: 'key' }, h('i', { class: 'wait-swatch' }), 'caller waits (0 = end of user speech)'),
     );
     if (c.turns.length === 0) {
-      fill(panel, head, h('p', { class: 'empty' }, 'No turn has arrived yet (a turn is exported once it is finished).'));
+      fill(
+        panel,
+        head,
+        h('p', { class: 'empty' }, 'No turn has arrived yet (a turn is exported once it is finished).'),
+      );
       return;
     }
     let lo = 0;
@@ -208,12 +256,25 @@ export function viewerMain(): void {
     }
     if (hi - lo < 1) hi = lo + 1;
     const pct = (rel: number) => `${(((rel - lo) / (hi - lo)) * 100).toFixed(3)}%`;
-    const lanes = LANES.filter((l) => c.turns.some((t) => t.segments.some((seg) => l.kinds.includes(seg.kind))));
+    const lanes = LANES.filter((l) =>
+      c.turns.some((t) => t.segments.some((seg) => l.kinds.includes(seg.kind))),
+    );
     const step = niceStep(hi - lo, 8);
     const ticks: HTMLElement[] = [];
     for (let v = Math.ceil(lo / step) * step; v <= hi; v += step)
-      ticks.push(h('span', { class: v === 0 ? 'tick zero' : 'tick', style: `left:${pct(v)}` }, v === 0 ? '0' : axisDur(v)));
-    const axis = h('div', { class: 'wf-row wf-axis' }, h('div', { class: 'wf-label' }, 'turn · wait · bottleneck'), h('div', { class: 'wf-track' }, ...ticks));
+      ticks.push(
+        h(
+          'span',
+          { class: v === 0 ? 'tick zero' : 'tick', style: `left:${pct(v)}` },
+          v === 0 ? '0' : axisDur(v),
+        ),
+      );
+    const axis = h(
+      'div',
+      { class: 'wf-row wf-axis' },
+      h('div', { class: 'wf-label' }, 'turn · wait · bottleneck'),
+      h('div', { class: 'wf-track' }, ...ticks),
+    );
 
     const rows = c.turns.map((t) => {
       const a = anchorOf(t);
@@ -221,9 +282,19 @@ export function viewerMain(): void {
       const label = h(
         'div',
         { class: 'wf-label' },
-        h('div', { class: 'wf-title' }, h('b', {}, `#${t.index}`), ` ${t.initiator === 'agent' ? 'agent' : 'user'} `, h('span', { class: `lat level-${level}` }, dur(t.e2eMs))),
+        h(
+          'div',
+          { class: 'wf-title' },
+          h('b', {}, `#${t.index}`),
+          ` ${t.initiator === 'agent' ? 'agent' : 'user'} `,
+          h('span', { class: `lat level-${level}` }, dur(t.e2eMs)),
+        ),
         t.bottleneck
-          ? h('div', { class: 'wf-bottleneck' }, `bottleneck: ${t.bottleneck.component}${t.bottleneck.share !== null ? ` ${Math.round(t.bottleneck.share * 100)}%` : ''}`)
+          ? h(
+              'div',
+              { class: 'wf-bottleneck' },
+              `bottleneck: ${t.bottleneck.component}${t.bottleneck.share !== null ? ` ${Math.round(t.bottleneck.share * 100)}%` : ''}`,
+            )
           : null,
         t.errorLayers.length ? h('div', { class: 'wf-error' }, `errors: ${t.errorLayers.join(', ')}`) : null,
         t.interrupted ? h('div', { class: 'wf-note' }, 'interrupted') : null,
@@ -237,7 +308,15 @@ export function viewerMain(): void {
             .filter((seg) => l.kinds.includes(seg.kind))
             .map((seg) =>
               h('div', {
-                class: ['seg', `k-${seg.kind}`, seg.bottleneck ? 'bottleneck' : '', seg.error ? 'error' : '', seg.estimated ? 'estimated' : ''].filter(Boolean).join(' '),
+                class: [
+                  'seg',
+                  `k-${seg.kind}`,
+                  seg.bottleneck ? 'bottleneck' : '',
+                  seg.error ? 'error' : '',
+                  seg.estimated ? 'estimated' : '',
+                ]
+                  .filter(Boolean)
+                  .join(' '),
                 'data-kind': seg.kind,
                 style: `left:${pct(seg.startMs - a)};width:max(2px,calc(${pct(seg.endMs - a)} - ${pct(seg.startMs - a)}))`,
                 title: `${seg.label}${seg.bottleneck ? ' · bottleneck' : ''}${seg.error ? ` · error: ${seg.error}` : ''}\n${clock(seg.startMs)} → ${clock(seg.endMs)} (${dur(seg.startMs - a)} → ${dur(seg.endMs - a)})`,
@@ -253,7 +332,14 @@ export function viewerMain(): void {
               h('div', {
                 class: `wait level-${level}${t.bottleneck?.component === 'other' ? ' bottleneck' : ''}`,
                 style: `left:${pct(0)};width:calc(${pct(t.e2eMs)} - ${pct(0)})`,
-                title: `caller waited ${dur(t.e2eMs)}${t.breakdown ? `: ${Object.entries(t.breakdown).filter(([, v]) => v! > 0).map(([k, v]) => `${k} ${dur(v)}`).join(', ')}` : ''}`,
+                title: `caller waited ${dur(t.e2eMs)}${
+                  t.breakdown
+                    ? `: ${Object.entries(t.breakdown)
+                        .filter(([, v]) => v! > 0)
+                        .map(([k, v]) => `${k} ${dur(v)}`)
+                        .join(', ')}`
+                    : ''
+                }`,
               }),
               h('span', { class: 'wait-label', style: `left:calc(${pct(t.e2eMs)} + 4px)` }, dur(t.e2eMs)),
             )
@@ -262,7 +348,13 @@ export function viewerMain(): void {
         'div',
         { class: `wf-row turn${t.bottleneck ? ' has-bottleneck' : ''}`, 'data-turn': t.index },
         label,
-        h('div', { class: 'wf-track' }, h('div', { class: 'zero-line', style: `left:${pct(0)}` }), ...laneEls, wait),
+        h(
+          'div',
+          { class: 'wf-track' },
+          h('div', { class: 'zero-line', style: `left:${pct(0)}` }),
+          ...laneEls,
+          wait,
+        ),
       );
     });
     fill(panel, head, legend, h('div', { class: 'wf-body' }, axis, ...rows));
@@ -291,7 +383,13 @@ export function viewerMain(): void {
     return [lo, hi > lo ? hi : lo + 1000];
   }
 
-  function timeTicks(lo: number, hi: number, x: (t: number) => number, y: number, height: number): SVGElement[] {
+  function timeTicks(
+    lo: number,
+    hi: number,
+    x: (t: number) => number,
+    y: number,
+    height: number,
+  ): SVGElement[] {
     const step = niceStep(hi - lo, 6);
     const out: SVGElement[] = [];
     for (let t = Math.ceil(lo / step) * step; t <= hi; t += step) {
@@ -309,7 +407,10 @@ export function viewerMain(): void {
     const domain = timeDomain(o);
     const chart = byId('latency-chart');
     if (!domain || l.series.length === 0) {
-      fill(chart, h('p', { class: 'empty' }, 'Turn latency percentiles appear once turns with a known latency arrive.'));
+      fill(
+        chart,
+        h('p', { class: 'empty' }, 'Turn latency percentiles appear once turns with a known latency arrive.'),
+      );
     } else {
       const [lo, hi] = domain;
       let ymax = l.thresholds.p90.criticalMs;
@@ -321,17 +422,36 @@ export function viewerMain(): void {
       const ystep = niceStep(ymax, 5);
       for (let v = 0; v <= ymax; v += ystep) {
         nodes.push(s('line', { x1: M.left, x2: W - M.right, y1: y(v), y2: y(v), class: 'grid' }));
-        nodes.push(s('text', { x: M.left - 6, y: y(v) + 4, class: 'axis-label', 'text-anchor': 'end' }, v === 0 ? '0' : axisDur(v).replace('+', '')));
+        nodes.push(
+          s(
+            'text',
+            { x: M.left - 6, y: y(v) + 4, class: 'axis-label', 'text-anchor': 'end' },
+            v === 0 ? '0' : axisDur(v).replace('+', ''),
+          ),
+        );
       }
       nodes.push(...timeTicks(lo, hi, x, H - M.bottom, H - M.top - M.bottom));
       const labels: { at: number; text: string; color: string }[] = [];
       for (const p of PCTS) {
         const band = l.thresholds[p.key];
-        const lines: [number, string, boolean][] = [[band.warningMs, `${p.label} target ${dur(band.warningMs)}`, false]];
-        if (p.key === 'p90') lines.push([band.criticalMs, `${p.label} critical ${dur(band.criticalMs)}`, true]);
+        const lines: [number, string, boolean][] = [
+          [band.warningMs, `${p.label} target ${dur(band.warningMs)}`, false],
+        ];
+        if (p.key === 'p90')
+          lines.push([band.criticalMs, `${p.label} critical ${dur(band.criticalMs)}`, true]);
         for (const [v, text, critical] of lines) {
           if (v > ymax) continue;
-          nodes.push(s('line', { x1: M.left, x2: W - M.right, y1: y(v), y2: y(v), stroke: p.color, class: `threshold${critical ? ' critical' : ''}`, 'data-threshold': `${p.key}:${v}` }));
+          nodes.push(
+            s('line', {
+              x1: M.left,
+              x2: W - M.right,
+              y1: y(v),
+              y2: y(v),
+              stroke: p.color,
+              class: `threshold${critical ? ' critical' : ''}`,
+              'data-threshold': `${p.key}:${v}`,
+            }),
+          );
           labels.push({ at: y(v) + 4, text, color: p.color });
         }
       }
@@ -341,7 +461,9 @@ export function viewerMain(): void {
       for (const lb of labels) {
         const at = Math.min(lb.at, floor - 11);
         floor = at;
-        nodes.push(s('text', { x: W - M.right + 4, y: at, class: 'threshold-label', fill: lb.color }, lb.text));
+        nodes.push(
+          s('text', { x: W - M.right + 4, y: at, class: 'threshold-label', fill: lb.color }, lb.text),
+        );
       }
       for (const p of PCTS) {
         let d = '';
@@ -357,7 +479,19 @@ export function viewerMain(): void {
         }
         nodes.push(s('path', { d, stroke: p.color, class: 'series', 'data-series': p.key }));
       }
-      fill(chart, s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': 'turn latency percentiles over time' }, ...nodes));
+      fill(
+        chart,
+        s(
+          'svg',
+          {
+            viewBox: `0 0 ${W} ${H}`,
+            class: 'chart',
+            role: 'img',
+            'aria-label': 'turn latency percentiles over time',
+          },
+          ...nodes,
+        ),
+      );
     }
     const cur: Percentiles = l.current;
     fill(
@@ -375,7 +509,14 @@ export function viewerMain(): void {
     );
     fill(
       byId('components'),
-      h('tr', {}, h('th', {}, 'component'), h('th', { class: 'num' }, 'P90'), h('th', { class: 'num' }, 'target'), h('th', { class: 'num' }, 'calls')),
+      h(
+        'tr',
+        {},
+        h('th', {}, 'component'),
+        h('th', { class: 'num' }, 'P90'),
+        h('th', { class: 'num' }, 'target'),
+        h('th', { class: 'num' }, 'calls'),
+      ),
       ...l.components.map((c) =>
         h(
           'tr',
@@ -389,23 +530,47 @@ export function viewerMain(): void {
     );
     fill(
       byId('parts'),
-      h('tr', {}, h('th', {}, 'part of the wait'), h('th', { class: 'num' }, 'P90'), h('th', { class: 'num' }, 'bottleneck of')),
+      h(
+        'tr',
+        {},
+        h('th', {}, 'part of the wait'),
+        h('th', { class: 'num' }, 'P90'),
+        h('th', { class: 'num' }, 'bottleneck of'),
+      ),
       ...l.parts.map((p) =>
-        h('tr', { 'data-part': p.component }, h('td', {}, p.component), h('td', { class: 'num' }, dur(p.p90)), h('td', { class: 'num muted' }, `${l.bottlenecks[p.component] ?? 0} turns`)),
+        h(
+          'tr',
+          { 'data-part': p.component },
+          h('td', {}, p.component),
+          h('td', { class: 'num' }, dur(p.p90)),
+          h('td', { class: 'num muted' }, `${l.bottlenecks[p.component] ?? 0} turns`),
+        ),
       ),
     );
   }
 
   // -- severity and incidents ----------------------------------------------------------------
 
-  const SEV_COLORS: Record<string, string> = { 'SEV-1': '#dc2626', 'SEV-2': '#ea580c', 'SEV-3': '#ca8a04', ok: '#16a34a' };
+  const SEV_COLORS: Record<string, string> = {
+    'SEV-1': '#dc2626',
+    'SEV-2': '#ea580c',
+    'SEV-3': '#ca8a04',
+    ok: '#16a34a',
+  };
 
   function renderSeverity(o: Overview): void {
     const v: IncidentsView = o.incidents;
     const el = byId('severity');
     const domain = timeDomain(o);
     if (!domain || (v.severity.length === 0 && v.incidents.length === 0)) {
-      fill(el, h('p', { class: 'empty' }, 'No monitor snapshots or incidents yet: publish them with connectToDevViewer(vt, url).'));
+      fill(
+        el,
+        h(
+          'p',
+          { class: 'empty' },
+          'No monitor snapshots or incidents yet: publish them with connectToDevViewer(vt, url).',
+        ),
+      );
       return;
     }
     const [lo, hi] = domain;
@@ -414,20 +579,47 @@ export function viewerMain(): void {
     const laneH = 18;
     const rows = v.severity.length + v.incidents.length;
     const H = rows * (laneH + 6) + 30;
-    const x = (t: number) => M.left + ((Math.min(Math.max(t, lo), hi) - lo) / (hi - lo)) * (W - M.left - M.right);
+    const x = (t: number) =>
+      M.left + ((Math.min(Math.max(t, lo), hi) - lo) / (hi - lo)) * (W - M.left - M.right);
     const nodes: SVGElement[] = [];
     let row = 0;
     for (const src of v.severity) {
       const y = 6 + row * (laneH + 6);
-      nodes.push(s('text', { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' }, clip(src.source, 16), s('title', {}, `severity published by ${src.source}`)));
+      nodes.push(
+        s(
+          'text',
+          { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' },
+          clip(src.source, 16),
+          s('title', {}, `severity published by ${src.source}`),
+        ),
+      );
       // Each reading holds until the next; the last one for a typical interval.
-      const gaps = src.points.slice(1).map((p, i) => p.at - src.points[i]!.at).sort((a, b) => a - b);
+      const gaps = src.points
+        .slice(1)
+        .map((p, i) => p.at - src.points[i]!.at)
+        .sort((a, b) => a - b);
       const interval = gaps[Math.floor(gaps.length / 2)] ?? (hi - lo) / 50;
       src.points.forEach((p, i) => {
         const next = src.points[i + 1];
         const end = next ? next.at : p.at + interval;
         nodes.push(
-          s('rect', { x: x(p.at), y, width: Math.max(2, x(end) - x(p.at)), height: laneH, fill: SEV_COLORS[p.severity ?? 'ok'], class: 'sev', 'data-severity': p.severity ?? 'ok' }, s('title', {}, `${clock(p.at)} ${p.severity ?? 'no incident'}${p.latency?.p90 != null ? ` · P90 ${dur(p.latency.p90)}` : ''}`)),
+          s(
+            'rect',
+            {
+              x: x(p.at),
+              y,
+              width: Math.max(2, x(end) - x(p.at)),
+              height: laneH,
+              fill: SEV_COLORS[p.severity ?? 'ok'],
+              class: 'sev',
+              'data-severity': p.severity ?? 'ok',
+            },
+            s(
+              'title',
+              {},
+              `${clock(p.at)} ${p.severity ?? 'no incident'}${p.latency?.p90 != null ? ` · P90 ${dur(p.latency.p90)}` : ''}`,
+            ),
+          ),
         );
       });
       row++;
@@ -435,12 +627,26 @@ export function viewerMain(): void {
     for (const i of v.incidents) {
       const y = 6 + row * (laneH + 6);
       const end = i.resolvedAt ?? hi;
-      nodes.push(s('text', { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' }, clip(i.id, 16)));
+      nodes.push(
+        s('text', { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' }, clip(i.id, 16)),
+      );
       nodes.push(
         s(
           'rect',
-          { x: x(i.openedAt), y, width: Math.max(3, x(end) - x(i.openedAt)), height: laneH, rx: 3, fill: SEV_COLORS[i.peakSeverity ?? i.severity], class: `incident-bar${i.resolved ? ' resolved' : ''}` },
-          s('title', {}, `${i.id} ${i.severity} ${i.status}: ${clock(i.openedAt)} → ${i.resolvedAt ? clock(i.resolvedAt) : 'open'}`),
+          {
+            x: x(i.openedAt),
+            y,
+            width: Math.max(3, x(end) - x(i.openedAt)),
+            height: laneH,
+            rx: 3,
+            fill: SEV_COLORS[i.peakSeverity ?? i.severity],
+            class: `incident-bar${i.resolved ? ' resolved' : ''}`,
+          },
+          s(
+            'title',
+            {},
+            `${i.id} ${i.severity} ${i.status}: ${clock(i.openedAt)} → ${i.resolvedAt ? clock(i.resolvedAt) : 'open'}`,
+          ),
         ),
       );
       row++;
@@ -462,18 +668,26 @@ export function viewerMain(): void {
   }
 
   function incidentCard(i: IncidentView): HTMLElement {
-    const triggers = (i.triggers ?? []).slice(0, 6).map((t) =>
-      h(
-        'li',
-        { class: t.firing === false ? 'cleared' : '' },
-        `${t.label ?? t.rule ?? t.metric ?? 'rule'}: ${t.unit === 'ms' ? dur(t.value) : (t.value ?? '–')} ${t.comparator ?? ''} ${t.unit === 'ms' ? dur(t.threshold) : (t.threshold ?? '')}`,
-        t.severity ? ` (${t.severity}${t.firing === false ? ', cleared' : ''})` : '',
-      ),
-    );
-    const timeline = (i.timeline ?? []).slice(-5).map((e) => h('li', {}, h('span', { class: 'mono' }, clock(e.at)), ` ${e.message ?? e.event ?? ''}`));
+    const triggers = (i.triggers ?? [])
+      .slice(0, 6)
+      .map((t) =>
+        h(
+          'li',
+          { class: t.firing === false ? 'cleared' : '' },
+          `${t.label ?? t.rule ?? t.metric ?? 'rule'}: ${t.unit === 'ms' ? dur(t.value) : (t.value ?? '–')} ${t.comparator ?? ''} ${t.unit === 'ms' ? dur(t.threshold) : (t.threshold ?? '')}`,
+          t.severity ? ` (${t.severity}${t.firing === false ? ', cleared' : ''})` : '',
+        ),
+      );
+    const timeline = (i.timeline ?? [])
+      .slice(-5)
+      .map((e) => h('li', {}, h('span', { class: 'mono' }, clock(e.at)), ` ${e.message ?? e.event ?? ''}`));
     return h(
       'article',
-      { class: `incident${i.resolved ? ' resolved' : ''}`, 'data-id': i.id, 'data-status': i.resolved ? 'resolved' : 'open' },
+      {
+        class: `incident${i.resolved ? ' resolved' : ''}`,
+        'data-id': i.id,
+        'data-status': i.resolved ? 'resolved' : 'open',
+      },
       h(
         'header',
         {},
@@ -520,7 +734,9 @@ export function viewerMain(): void {
 
   async function poll(): Promise<void> {
     try {
-      const res = await fetch(`/api/overview${state.version === null ? '' : `?since=${state.version}`}`, { cache: 'no-store' });
+      const res = await fetch(`/api/overview${state.version === null ? '' : `?since=${state.version}`}`, {
+        cache: 'no-store',
+      });
       if (res.status === 200) {
         const o = (await res.json()) as Overview;
         state.overview = o;
@@ -529,7 +745,10 @@ export function viewerMain(): void {
         renderLatency(o);
         renderSeverity(o);
         renderIncidents(o);
-        fill(byId('stats'), `${o.stats.conversations} conversations · ${o.stats.spans} spans${o.stats.ignoredSpans ? ` · ${o.stats.ignoredSpans} other spans ignored` : ''}`);
+        fill(
+          byId('stats'),
+          `${o.stats.conversations} conversations · ${o.stats.spans} spans${o.stats.ignoredSpans ? ` · ${o.stats.ignoredSpans} other spans ignored` : ''}`,
+        );
         await refreshDetail(false);
       } else if (res.status !== 204) throw new Error(`HTTP ${res.status}`);
       setStatus(true, 'live');
@@ -542,7 +761,9 @@ export function viewerMain(): void {
 
   function onHash(): void {
     state.selected = /^#?([0-9a-f]{32})$/.exec(location.hash)?.[1] ?? null;
-    document.querySelectorAll('#conversation-rows tr').forEach((tr) => tr.classList.toggle('selected', tr.getAttribute('data-trace-id') === state.selected));
+    document
+      .querySelectorAll('#conversation-rows tr')
+      .forEach((tr) => tr.classList.toggle('selected', tr.getAttribute('data-trace-id') === state.selected));
     void refreshDetail(true).catch(() => undefined);
   }
 

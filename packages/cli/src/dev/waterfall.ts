@@ -230,7 +230,13 @@ function turnView(turn: ReceivedSpan, children: readonly ReceivedSpan[]): TurnVi
   const times = speechTimes(turn, children);
   const segments: Segment[] = [];
   const add = (s: Omit<Segment, 'bottleneck' | 'error' | 'estimated'> & Partial<Segment>) =>
-    segments.push({ bottleneck: false, error: null, estimated: false, ...s, endMs: Math.max(s.endMs, s.startMs) });
+    segments.push({
+      bottleneck: false,
+      error: null,
+      estimated: false,
+      ...s,
+      endMs: Math.max(s.endMs, s.startMs),
+    });
 
   if (times.userStart !== null && times.userEnd !== null && times.userEnd >= times.userStart)
     add({
@@ -244,18 +250,30 @@ function turnView(turn: ReceivedSpan, children: readonly ReceivedSpan[]): TurnVi
     });
   // A total order, so the segments do not depend on the order the spans arrived in.
   const ordered = [...children].sort(
-    (x, y) => x.startMs - y.startMs || x.endMs - y.endMs || x.name.localeCompare(y.name) || x.spanId.localeCompare(y.spanId),
+    (x, y) =>
+      x.startMs - y.startMs ||
+      x.endMs - y.endMs ||
+      x.name.localeCompare(y.name) ||
+      x.spanId.localeCompare(y.spanId),
   );
   for (const s of ordered) {
     const component = COMPONENT_OF[s.name];
     if (!component) continue;
     const sa = s.attributes;
-    const who = [stringOf(sa[ATTR.componentProvider]), stringOf(sa[ATTR.componentModel])].filter(Boolean).join(' ');
+    const who = [stringOf(sa[ATTR.componentProvider]), stringOf(sa[ATTR.componentModel])]
+      .filter(Boolean)
+      .join(' ');
     const base = { component, spanId: s.spanId, error: spanError(s) };
     const duration = s.endMs - s.startMs;
     switch (s.name) {
       case SPAN.stt:
-        add({ ...base, kind: 'stt', startMs: s.startMs, endMs: s.endMs, label: words('STT', ms(duration), who) });
+        add({
+          ...base,
+          kind: 'stt',
+          startMs: s.startMs,
+          endMs: s.endMs,
+          label: words('STT', ms(duration), who),
+        });
         break;
       case SPAN.turnDetection:
         add({
@@ -269,7 +287,13 @@ function turnView(turn: ReceivedSpan, children: readonly ReceivedSpan[]): TurnVi
       case SPAN.llm: {
         const ttft = numberOf(sa[ATTR.llmTtftMs]);
         if (ttft !== null) {
-          add({ ...base, kind: 'llm_ttft', startMs: s.startMs, endMs: s.startMs + ttft, label: words('LLM TTFT', ms(ttft), who) });
+          add({
+            ...base,
+            kind: 'llm_ttft',
+            startMs: s.startMs,
+            endMs: s.startMs + ttft,
+            label: words('LLM TTFT', ms(ttft), who),
+          });
           add({
             ...base,
             kind: 'llm_generation',
@@ -277,7 +301,14 @@ function turnView(turn: ReceivedSpan, children: readonly ReceivedSpan[]): TurnVi
             endMs: s.endMs,
             label: `LLM generation ${ms(duration - ttft)}`,
           });
-        } else add({ ...base, kind: 'llm_generation', startMs: s.startMs, endMs: s.endMs, label: words('LLM', ms(duration), who) });
+        } else
+          add({
+            ...base,
+            kind: 'llm_generation',
+            startMs: s.startMs,
+            endMs: s.endMs,
+            label: words('LLM', ms(duration), who),
+          });
         break;
       }
       case SPAN.tool:
@@ -292,7 +323,13 @@ function turnView(turn: ReceivedSpan, children: readonly ReceivedSpan[]): TurnVi
       case SPAN.tts: {
         const ttfb = numberOf(sa[ATTR.ttsTtfbMs]);
         if (ttfb !== null) {
-          add({ ...base, kind: 'tts_ttfb', startMs: s.startMs, endMs: s.startMs + ttfb, label: words('TTS TTFB', ms(ttfb), who) });
+          add({
+            ...base,
+            kind: 'tts_ttfb',
+            startMs: s.startMs,
+            endMs: s.startMs + ttfb,
+            label: words('TTS TTFB', ms(ttfb), who),
+          });
           add({
             ...base,
             kind: 'tts_synthesis',
@@ -300,7 +337,14 @@ function turnView(turn: ReceivedSpan, children: readonly ReceivedSpan[]): TurnVi
             endMs: s.endMs,
             label: `TTS synthesis ${ms(duration - ttfb)}`,
           });
-        } else add({ ...base, kind: 'tts_synthesis', startMs: s.startMs, endMs: s.endMs, label: words('TTS', ms(duration), who) });
+        } else
+          add({
+            ...base,
+            kind: 'tts_synthesis',
+            startMs: s.startMs,
+            endMs: s.endMs,
+            label: words('TTS', ms(duration), who),
+          });
         break;
       }
     }
@@ -343,11 +387,17 @@ function turnView(turn: ReceivedSpan, children: readonly ReceivedSpan[]): TurnVi
 }
 
 /** Segments that make up the bottleneck: its component's, on the wait (the generation tails are not). */
-function markBottleneck(segments: Segment[], component: string, waitFrom: number | null, waitTo: number | null): void {
+function markBottleneck(
+  segments: Segment[],
+  component: string,
+  waitFrom: number | null,
+  waitTo: number | null,
+): void {
   for (const s of segments) {
     if (s.component !== component || s.kind === 'tts_synthesis') continue;
     const onWait = waitFrom === null || waitTo === null || (s.endMs > waitFrom && s.startMs < waitTo);
-    if (onWait && (s.kind !== 'llm_generation' || (waitTo !== null && s.endMs <= waitTo))) s.bottleneck = true;
+    if (onWait && (s.kind !== 'llm_generation' || (waitTo !== null && s.endMs <= waitTo)))
+      s.bottleneck = true;
   }
 }
 

@@ -34,6 +34,9 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       '--disable-sync',
     ],
     viewport: { width: 1400, height: 1000 },
+    // Times on the page (and in the docs screenshot) read the same on every machine.
+    timezoneId: 'UTC',
+    locale: 'en-GB',
   });
   return {
     context,

@@ -31,7 +31,12 @@ export function healthyTurn(i: number, overrides: Partial<TurnTiming> = {}): Tur
     generationMs: 900,
     ttsTtfbMs: 120 + (i % 3) * 15,
     agentMs: 2200 + (i % 4) * 250,
-    transcript: ['I need to change my booking', 'for Friday please', 'yes, the 3 pm one', 'thanks, that is all'][i % 4],
+    transcript: [
+      'I need to change my booking',
+      'for Friday please',
+      'yes, the 3 pm one',
+      'thanks, that is all',
+    ][i % 4],
     ...overrides,
   };
 }
@@ -45,18 +50,28 @@ export interface RecordedTurn {
 }
 
 /** Records `turns` on `conv` from `startAt`; returns each turn's moments and the time the last one ends. */
-export function recordTurns(conv: ConversationHandle, startAt: number, turns: TurnTiming[]): { turns: RecordedTurn[]; endAt: number } {
+export function recordTurns(
+  conv: ConversationHandle,
+  startAt: number,
+  turns: TurnTiming[],
+): { turns: RecordedTurn[]; endAt: number } {
   let t = startAt;
   const out: RecordedTurn[] = [];
   for (const [i, turn] of turns.entries()) {
-    const r = (type: string, at: number, extra: object = {}) => conv.record({ type, at: Math.round(at), ...extra } as never);
+    const r = (type: string, at: number, extra: object = {}) =>
+      conv.record({ type, at: Math.round(at), ...extra } as never);
     const userStart = t;
     const userEnd = userStart + turn.userMs;
     r('user.speech.started', userStart);
     r('stt.partial', userStart + turn.userMs / 2, { transcript: '…', provider: 'deepgram', model: 'nova-3' });
     r('user.speech.ended', userEnd);
     const sttEnd = userEnd + turn.sttMs;
-    r('stt.final', sttEnd, { transcript: turn.transcript ?? `turn ${i + 1}`, confidence: 0.93, provider: 'deepgram', model: 'nova-3' });
+    r('stt.final', sttEnd, {
+      transcript: turn.transcript ?? `turn ${i + 1}`,
+      confidence: 0.93,
+      provider: 'deepgram',
+      model: 'nova-3',
+    });
     const eou = userEnd + turn.endpointingMs;
     r('turn.end_detected', eou, { delayMs: turn.endpointingMs });
     let llmStart = Math.max(sttEnd, eou) + 15;
@@ -65,8 +80,16 @@ export function recordTurns(conv: ConversationHandle, startAt: number, turns: Tu
       r('llm.first_token', llmStart + turn.ttftMs);
       r('llm.ended', llmStart + turn.ttftMs + 120, { inputTokens: 800, outputTokens: 30 });
       const toolStart = llmStart + turn.ttftMs + 130;
-      r('tool.started', toolStart, { name: turn.tool.name, callId: `call-${i}`, arguments: { day: 'Friday' } });
-      r('tool.ended', toolStart + turn.tool.ms, { name: turn.tool.name, callId: `call-${i}`, result: { ok: true } });
+      r('tool.started', toolStart, {
+        name: turn.tool.name,
+        callId: `call-${i}`,
+        arguments: { day: 'Friday' },
+      });
+      r('tool.ended', toolStart + turn.tool.ms, {
+        name: turn.tool.name,
+        callId: `call-${i}`,
+        result: { ok: true },
+      });
       llmStart = toolStart + turn.tool.ms + 10;
     }
     r('llm.started', llmStart, { provider: 'openai', model: 'gpt-4o-mini' });
@@ -86,7 +109,12 @@ export function recordTurns(conv: ConversationHandle, startAt: number, turns: Tu
     r('tts.ended', firstAudio + Math.min(600, turn.agentMs / 2));
     const agentEnd = agentStart + turn.agentMs;
     r('agent.speech.ended', agentEnd);
-    out.push({ userSpeechStartedAt: userStart, userSpeechEndedAt: userEnd, agentSpeechStartedAt: agentStart, agentSpeechEndedAt: agentEnd });
+    out.push({
+      userSpeechStartedAt: userStart,
+      userSpeechEndedAt: userEnd,
+      agentSpeechStartedAt: agentStart,
+      agentSpeechEndedAt: agentEnd,
+    });
     t = agentEnd + 700;
   }
   return { turns: out, endAt: t };
@@ -97,7 +125,11 @@ export function recordCall(
   vt: Voxtrace,
   options: { id: string; platform?: string; startedAt: number; turns: TurnTiming[]; end?: boolean },
 ): { conv: ConversationHandle; turns: RecordedTurn[]; endAt: number } {
-  const conv = vt.startConversation({ id: options.id, platform: options.platform ?? 'livekit', startedAt: options.startedAt });
+  const conv = vt.startConversation({
+    id: options.id,
+    platform: options.platform ?? 'livekit',
+    startedAt: options.startedAt,
+  });
   const rec = recordTurns(conv, options.startedAt + 300, options.turns);
   if (options.end !== false) conv.end({ outcome: 'completed', taskCompleted: true, endedAt: rec.endAt });
   return { conv, ...rec };

@@ -30,7 +30,11 @@ export function expectedSpan(s: ReadableSpan): ReceivedSpan {
     startMs: msOf(s.startTime),
     endMs: msOf(s.endTime),
     attributes: s.attributes as SpanAttributes,
-    events: s.events.map((e) => ({ name: e.name, timeMs: msOf(e.time), attributes: (e.attributes ?? {}) as SpanAttributes })),
+    events: s.events.map((e) => ({
+      name: e.name,
+      timeMs: msOf(e.time),
+      attributes: (e.attributes ?? {}) as SpanAttributes,
+    })),
     status: { code: s.status.code as 0 | 1 | 2, message: s.status.message ?? '' },
     resource: s.resource.attributes as SpanAttributes,
   };
