@@ -3,6 +3,7 @@
  * inflated), unsupported types 415, and the server keeps serving a real exporter afterwards.
  */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { type DevServer, startDevServer } from '@voxtrace/cli';
@@ -112,6 +113,20 @@ describe('oversize bodies: 413, capped while reading', () => {
     expect(bomb.length).toBeLessThan(LIMIT);
     const res = await post(bomb, { ...PROTO_TYPE, 'content-encoding': 'gzip' });
     expect(res.status).toBe(413);
+    await stillServing();
+  });
+});
+
+describe('clients that go away', () => {
+  it('an upload cut off mid-body does not disturb the server', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.write(
+      `POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"resourceSpans": [`,
+    );
+    socket.destroy();
+    await closed;
     await stillServing();
   });
 });
