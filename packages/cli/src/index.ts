@@ -11,3 +11,58 @@ export {
   generateAlertmanagerConfig,
 } from './fleet/alertmanager.js';
 export { type RunbookAlert, renderRunbook, runbookFileName } from './fleet/runbook.js';
+export {
+  connectToDevViewer,
+  type DevViewerConnection,
+  type DevViewerConnectionOptions,
+  type DevViewerConnectionStats,
+  type DevViewerSource,
+} from './dev/client.js';
+export {
+  createDevViewer,
+  DEFAULT_MAX_BODY_BYTES,
+  type DevViewer,
+  type DevViewerOptions,
+  type Overview,
+} from './dev/app.js';
+export {
+  IncidentBoard,
+  type IncidentBoardOptions,
+  type IncidentsView,
+  type IncidentView,
+  incidentSchema,
+  type PublishedIncident,
+  type PublishedSnapshot,
+  type SeverityPoint,
+  snapshotSchema,
+} from './dev/incidents.js';
+export {
+  type ComponentMetric,
+  type ComponentSample,
+  type LatencyView,
+  latencyView,
+  type Percentiles,
+  percentiles,
+  type TurnSample,
+} from './dev/latency.js';
+export { decodeJsonTraces, OtlpJsonError } from './dev/otlp-json.js';
+export { decodeProtobufTraces } from './dev/otlp-proto.js';
+export { ProtobufError } from './dev/protobuf.js';
+export { DEFAULT_DEV_PORT, type DevServer, type DevServerOptions, startDevServer } from './dev/server.js';
+export type {
+  AttributeValue,
+  DecodedTraces,
+  ReceivedSpan,
+  SpanAttributes,
+  SpanEvent,
+  StatusCode,
+} from './dev/span.js';
+export { ConversationStore, type StoreOptions, type StoreStats } from './dev/store.js';
+export {
+  type ConversationSummary,
+  type ConversationView,
+  type Segment,
+  type SegmentKind,
+  SPEECH_ATTR,
+  type TurnView,
+} from './dev/waterfall.js';

@@ -1,3 +1,4 @@
+import { dev } from './dev.js';
 import { replay } from './replay.js';
 
 /** The subcommands of `voxtrace`, by name. */
@@ -9,4 +10,4 @@ export interface Command {
 }
 
 /** Registered subcommands. */
-export const commands: Record<string, Command> = { replay };
+export const commands: Record<string, Command> = { dev, replay };
