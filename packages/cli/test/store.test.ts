@@ -165,8 +165,8 @@ describe('turn waterfall', () => {
         r.userSpeechEndedAt,
         r.agentSpeechStartedAt,
       ]);
-      // Agent speech end is not on the span (requested from core): estimated as the turn's end.
-      expect([agent.endMs, agent.estimated]).toEqual([r.endedAt, true]);
+      // The turn span carries the agent's end of speech: exact, not estimated.
+      expect([agent.endMs, agent.estimated]).toEqual([r.agentSpeechEndedAt, false]);
     }
     const slow = c2.turns[1]!;
     // The span rounds the share to 3 digits.
@@ -199,25 +199,23 @@ describe('turn waterfall', () => {
     expect(store.conversations().find((c) => c.conversationId === 'c3')!.errorTurns).toBe(1);
   });
 
-  it('uses the speech timestamps when the turn span carries them', async () => {
-    let agentEnd = 0;
+  it('estimates the end of agent speech as the turn end when the span does not carry it', async () => {
     const { spans } = await capture((vt) => {
       const conv = vt.startConversation({ id: 'explicit', startedAt: T0 });
       const rec = recordTurns(conv, T0 + 100, [healthyTurn(0)]);
-      agentEnd = rec.turns[0]!.agentSpeechEndedAt;
-      // Event attributes land on the turn span: stand-ins for the attribute core is asked to set.
-      conv.record({
-        type: 'agent.speech.ended',
-        at: agentEnd + 1,
-        attributes: { [SPEECH_ATTR.agentSpeechEndedAt]: agentEnd },
-      });
       conv.end({ endedAt: rec.endAt + 5000 });
     });
+    // A span from an older voxtrace (or another producer) without the speech timestamps.
+    const stripped = spans.map((s) =>
+      s.name === 'turn'
+        ? { ...s, attributes: { ...s.attributes, [SPEECH_ATTR.agentSpeechEndedAt]: undefined } }
+        : s,
+    );
     const store = new ConversationStore();
-    store.ingest(spans);
+    store.ingest(stripped as typeof spans);
     const turn = store.conversation(store.conversations()[0]!.traceId)!.turns[0]!;
     const agent = turn.segments.find((s) => s.kind === 'agent_speech')!;
-    expect([agent.endMs, agent.estimated]).toEqual([agentEnd, false]);
+    expect(agent.estimated).toBe(true);
   });
 
   it('an agent greeting has no user speech and is anchored at its start', async () => {
@@ -248,7 +246,7 @@ describe('turn waterfall', () => {
       'tts_synthesis',
       'agent_speech',
     ]);
-    // Without a wait, the first TTS audio stands for the first agent audio.
-    expect(turn.agentSpeechStartedAt).toBe(T0 + 520);
+    // The turn span carries the first agent audio.
+    expect(turn.agentSpeechStartedAt).toBe(T0 + 530);
   });
 });

@@ -37,6 +37,11 @@ export const ATTR = {
   turnBottleneck: 'turn.bottleneck',
   turnBottleneckShare: 'turn.bottleneck_share',
   turnUserTranscript: 'turn.user.transcript',
+  // when the caller and the agent spoke (epoch ms), for waterfalls
+  turnUserSpeechStartedAt: 'turn.user_speech.started_at_ms',
+  turnUserSpeechEndedAt: 'turn.user_speech.ended_at_ms',
+  turnAgentSpeechStartedAt: 'turn.agent_speech.started_at_ms',
+  turnAgentSpeechEndedAt: 'turn.agent_speech.ended_at_ms',
   turnErrorLayers: 'turn.error_layers',
   // the turn's latency along its critical path, by component (they add up to turn.e2e_latency_ms)
   turnLatencyStt: 'turn.latency_ms.stt',

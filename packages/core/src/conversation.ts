@@ -80,6 +80,8 @@ interface TurnState {
   agentSpeechStartedAt: number | null;
   agentSpeechEndedAt: number | null;
   stt: SttResult | null;
+  /** The platform said the STT latency is unknown: do not derive it. */
+  sttLatencyUnknown: boolean;
   detection: { at: number; delayMs: number | null; attributes: EventAttributes } | null;
   llm: LlmCall[];
   tools: ToolCall[];
@@ -262,6 +264,7 @@ export class Conversation {
       agentSpeechStartedAt: null,
       agentSpeechEndedAt: null,
       stt: null,
+      sttLatencyUnknown: false,
       detection: null,
       llm: [],
       tools: [],
@@ -310,7 +313,19 @@ export class Conversation {
     switch (e.type) {
       case 'user.speech.started': {
         const cur = this.current;
-        if (cur && at < cur.startedAt) return this.late(e);
+        if (cur && at < cur.startedAt) {
+          // The caller's turn started earlier than first seen (a VAD decision arrives after the speech
+          // started): move the start back, within the previous turn's range.
+          if (cur.userSpeechStartedAt === null || (this.previous && at < this.previous.startedAt)) {
+            return this.late(e);
+          }
+          if (!this.previous && cur.index > 1) return this.late(e);
+          cur.startedAt = at;
+          cur.userSpeechStartedAt = Math.min(cur.userSpeechStartedAt, at);
+          if (this.previous) this.previous.closedAt = at;
+          this.touch(cur, at, e.attributes);
+          return;
+        }
         if (cur && this.continues(cur)) {
           cur.userSpeechStartedAt ??= at;
           cur.userSpeechEndedAt = null;
@@ -475,6 +490,7 @@ export class Conversation {
       s.audioDurationMs =
         e.audioDurationMs === undefined ? s.audioDurationMs : (s.audioDurationMs ?? 0) + e.audioDurationMs;
       if (e.latencyMs !== undefined) s.latencyMs = e.latencyMs;
+      if (e.latencyMs === null) turn.sttLatencyUnknown = true;
     }
     this.touch(turn, at);
   }
@@ -590,7 +606,7 @@ export class Conversation {
 
     if (t.stt) {
       const s = t.stt;
-      if (s.latencyMs === null && t.userSpeechEndedAt !== null && s.finals > 0) {
+      if (s.latencyMs === null && !t.sttLatencyUnknown && t.userSpeechEndedAt !== null && s.finals > 0) {
         s.latencyMs = Math.max(0, s.endedAt - t.userSpeechEndedAt);
       }
       s.startedAt = s.latencyMs !== null ? s.endedAt - s.latencyMs : t.userSpeechStartedAt;

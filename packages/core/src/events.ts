@@ -43,8 +43,11 @@ const stt = <T extends string>(type: T) =>
     ...provider,
     transcript: z.string(),
     confidence: z.number().finite().min(0).max(1).optional(),
-    /** Time from end of speech to this transcript, as the STT provider or framework measured it. */
-    latencyMs: nonNegative.optional(),
+    /**
+     * Time from end of speech to this transcript, as the STT provider or framework measured it.
+     * Omitted: derived from the end of user speech. `null`: unknown (never derived).
+     */
+    latencyMs: nonNegative.nullable().optional(),
     audioDurationMs: nonNegative.optional(),
   });
 

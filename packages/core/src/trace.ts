@@ -71,7 +71,7 @@ export class TraceSink {
     const traceId = span.spanContext().traceId;
     return {
       traceId,
-      turn: (turn) => this.turn(ctx, turn),
+      turn: (turn) => this.turn(ctx, turn, info.platform),
       end: (record) => this.end(span, record),
     };
   }
@@ -82,15 +82,20 @@ export class TraceSink {
 
   // Attribute objects are single literals: null or undefined values are dropped by OpenTelemetry,
   // and one literal per span kind keeps the hot path free of megamorphic property stores.
-  private turn(parent: Context, t: TurnRecord): void {
+  private turn(parent: Context, t: TurnRecord, platform: string): void {
     const { tracer } = this.opts;
     const b = t.breakdown;
     const transcript = t.stt ? this.text(t.stt.transcript) : undefined;
     const attributes: SpanAttributes = {
       ...t.attributes,
       [ATTR.conversationId]: t.conversationId,
+      [ATTR.platform]: platform,
       [ATTR.turnIndex]: t.index,
       [ATTR.turnInitiator]: t.initiator,
+      [ATTR.turnUserSpeechStartedAt]: t.userSpeechStartedAt,
+      [ATTR.turnUserSpeechEndedAt]: t.userSpeechEndedAt,
+      [ATTR.turnAgentSpeechStartedAt]: t.agentSpeechStartedAt,
+      [ATTR.turnAgentSpeechEndedAt]: t.agentSpeechEndedAt,
       [ATTR.turnInterrupted]: t.interrupted,
       [ATTR.turnE2eLatencyMs]: t.e2eLatencyMs,
       [ATTR.turnBottleneck]: t.bottleneck?.component,

@@ -131,6 +131,12 @@ export interface Voxtrace {
   /** Adds a sink for conversations started from now on; returns the remover. */
   addSink(sink: VoxtraceSink): () => void;
   stats(): VoxtraceStats;
+  /**
+   * Reports a diagnostic from an adapter or integration (bad webhook payload, unknown message):
+   * counted in `stats()` and the metrics, and passed to `onDiagnostic` and `on('diagnostic')`.
+   * Never throws.
+   */
+  diagnose(diagnostic: Diagnostic): void;
   /** Runs the housekeeping the background timer runs (idle timeouts, late-event grace) at the clock's now. */
   tick(): void;
   /** Flushes spans and sinks. Never rejects. */
@@ -297,13 +303,13 @@ class Hub implements Voxtrace {
     return this.shuttingDown;
   }
 
-  // -- internal, used by Live ----------------------------------------------------------------
-
   diagnose(d: Diagnostic): void {
     this.diagnosticCounts[d.code] = (this.diagnosticCounts[d.code] ?? 0) + 1;
     if (this.opts.onDiagnostic) this.call(this.opts.onDiagnostic, d);
     for (const l of this.listeners.diagnostic) this.call(l, d);
   }
+
+  // -- internal, used by Live ----------------------------------------------------------------
 
   emitTurn(turn: TurnRecord): void {
     this.counters.turns++;

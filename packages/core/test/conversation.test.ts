@@ -94,6 +94,22 @@ describe('Conversation: normal turns', () => {
     ]);
   });
 
+  it("turnContinuation 'until_agent_speech' keeps the caller's speech in a greeting turn (Pipecat)", () => {
+    const list: Ev[] = [
+      ['llm.started', 100],
+      ['user.speech.started', 300],
+      ['user.speech.ended', 900],
+      ['agent.speech.started', 1500],
+    ];
+    expect(run(list).record.turnCount).toBe(2);
+    const pipecat = replayConversation(events(list), {
+      id: 'p',
+      startedAt: T0,
+      turnContinuation: 'until_agent_speech',
+    });
+    expect(pipecat.turns.map((t) => [t.index, t.initiator, t.e2eLatencyMs])).toEqual([[1, 'agent', 600]]);
+  });
+
   it('speech resumed before the agent answered continues the same turn', () => {
     const { record } = run([
       ['user.speech.started', 0],
@@ -240,6 +256,30 @@ describe('Conversation: messy streams', () => {
         result: 'ok',
       }),
     ]);
+  });
+
+  it('an earlier user.speech.started moves the turn start back (a late VAD decision)', () => {
+    const { record, codes } = run([
+      ...plainTurn(0),
+      ['user.speech.started', 5060], // the VAD decision
+      ['user.speech.started', 5000], // the speech really started here
+      ['user.speech.ended', 6000],
+      ['agent.speech.started', 6800],
+    ]);
+    expect(codes).toEqual([]);
+    expect(record.turns[1]).toMatchObject({ startedAt: T0 + 5000, userSpeechStartedAt: T0 + 5000 });
+    expect(record.turns[0]!.endedAt).toBe(T0 + 5000);
+  });
+
+  it('stt latency null means unknown: never derived', () => {
+    const t = run([
+      ['user.speech.started', 0],
+      ['user.speech.ended', 1000],
+      ['stt.final', 1200, { transcript: 'hi', latencyMs: null }],
+      ['agent.speech.started', 1800],
+    ]).record.turns[0]!;
+    expect(t.stt?.latencyMs).toBeNull();
+    expect(t.breakdown?.stt).toBe(0);
   });
 
   it('duplicates are dropped and counted', () => {

@@ -128,6 +128,13 @@ describe('span model', () => {
 
     expect(ms(turn!, 'startTime')).toBe(T0 + 100);
     expect(turn!.attributes).toMatchObject({
+      'voice.platform': 'custom',
+      'turn.user_speech.started_at_ms': T0 + 100,
+      'turn.user_speech.ended_at_ms': T0 + 1100,
+      'turn.agent_speech.started_at_ms': T0 + 2620,
+      'turn.agent_speech.ended_at_ms': T0 + 4100,
+    });
+    expect(turn!.attributes).toMatchObject({
       'turn.index': 1,
       'turn.e2e_latency_ms': 1520,
       'turn.interrupted': false,
@@ -356,6 +363,13 @@ describe('conversation lifecycle', () => {
     const { diagnostics } = vt.stats();
     expect(diagnostics.sink_error).toBe(3);
     expect(diagnostics.callback_error).toBe(1);
+  });
+
+  it('adapters report through vt.diagnose: counted and passed on', () => {
+    const { vt, diagnostics } = setup();
+    vt.diagnose({ code: 'adapter_error', message: 'bad webhook' });
+    expect(vt.stats().diagnostics.adapter_error).toBe(1);
+    expect(diagnostics.map((d) => d.message)).toEqual(['bad webhook']);
   });
 
   it('rejects inconsistent threshold overrides at creation', () => {

@@ -115,7 +115,7 @@ export function instrumentAgentSession<UserData>(
       ...options.attributes,
     },
   });
-  const translator = new SessionTranslator(session as unknown as Emitter, conversation, options);
+  const translator = new SessionTranslator(session as unknown as Emitter, vt, conversation, options);
   return { conversation, detach: () => translator.detach() };
 }
 
@@ -176,6 +176,7 @@ class SessionTranslator {
 
   constructor(
     private readonly session: Emitter,
+    private readonly vt: Voxtrace,
     private readonly conversation: ConversationHandle,
     private readonly options: InstrumentOptions,
   ) {
@@ -466,13 +467,10 @@ class SessionTranslator {
   }
 
   private diagnose(message: string, detail: unknown): void {
+    const d = { code: 'adapter_error' as const, message, conversationId: this.conversation.id, detail };
+    this.vt.diagnose(d);
     try {
-      this.options.onDiagnostic?.({
-        code: 'adapter_error',
-        message,
-        conversationId: this.conversation.id,
-        detail,
-      });
+      this.options.onDiagnostic?.(d);
     } catch {
       // A diagnostic handler must not break the agent either.
     }

@@ -227,6 +227,7 @@ class Bridge implements PipecatBridge {
   private diagnose(message: string, detail: unknown, conversationId?: string): void {
     const d: Diagnostic = { code: 'adapter_error', message: `pipecat: ${message}`, detail };
     if (conversationId !== undefined) d.conversationId = conversationId;
+    this.vt.diagnose(d);
     try {
       this.opts.onDiagnostic?.(d);
     } catch {

@@ -33,7 +33,8 @@ export function setup(bridgeOptions: PipecatBridgeOptions = {}, vtOptions: Voxtr
     onDiagnostic: (d) => diagnostics.push(d),
     ...vtOptions,
   });
-  const bridge = createPipecatBridge(vt, { onDiagnostic: (d) => diagnostics.push(d), ...bridgeOptions });
+  // Adapter diagnostics reach the hub (vt.diagnose), so one collector sees core's and the bridge's.
+  const bridge = createPipecatBridge(vt, bridgeOptions);
   return { vt, exporter, bridge, diagnostics, spans: () => exporter.getFinishedSpans() };
 }
 

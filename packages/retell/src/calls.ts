@@ -392,6 +392,7 @@ export class RetellCalls {
   /** Reports an adapter diagnostic to every listener; a listener that throws is ignored. */
   diagnose(d: Diagnostic): void {
     this.counts.diagnostics++;
+    this.vt.diagnose(d);
     for (const h of [this.configuredHandler, ...this.diagnosticHandlers]) {
       if (!h) continue;
       try {

@@ -343,7 +343,14 @@ function emitExchange(
         latencyMs: f.transcriber,
         ...providers.stt,
       });
-    } else out.push({ type: 'stt.final', at: lo ?? lastUser.time, transcript: userText, ...providers.stt });
+    } else
+      out.push({
+        type: 'stt.final',
+        at: lo ?? lastUser.time,
+        transcript: userText,
+        latencyMs: null, // Vapi gave no transcriber latency: unknown, not zero
+        ...providers.stt,
+      });
   }
   if (cursor !== null && x.agent.length) {
     // The model's start is known when Vapi gives its latency or a tool call ends its first pass.
