@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { type Command, commands } from './commands/index.js';
-export { percentile, type ReplayReport, replayFiles } from './commands/replay.js';
+export { type ReplayReport, replayFiles } from './commands/replay.js';
 export {
   type AlertmanagerOptions,
   alertmanagerYaml,

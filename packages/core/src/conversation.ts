@@ -13,6 +13,7 @@ import type { Diagnostic, DiagnosticHandler } from './diagnostics.js';
 import { type EventAttributes, parseVoiceEvent, type VoiceEvent, type VoiceEventOf } from './events.js';
 import type {
   Bottleneck,
+  ComponentCall,
   ConversationRecord,
   EndReason,
   EventStats,
@@ -495,79 +496,101 @@ export class Conversation {
     this.touch(turn, at);
   }
 
-  private llm(e: VoiceEventOf<'llm.first_token' | 'llm.ended'>, at: number): void {
-    const open = (c: LlmCall) => c.endedAt === null && (e.type === 'llm.ended' || c.firstTokenAt === null);
-    let turn = this.findTurn((t) => t.llm.some(open));
-    let call = turn?.llm.find(open);
-    if (!turn || !call) {
-      turn = this.turnAt(at, 'agent');
-      if (!turn) return this.late(e);
-      this.diagnose({ code: 'missing_start', message: `${e.type} without llm.started`, detail: e });
-      call = newLlm(null, e);
-      turn.llm.push(call);
+  /**
+   * The open call `e` continues: in the newest turn that has one (an end can arrive after the next
+   * turn opened), else a new call with an unknown start in the turn its time falls in.
+   */
+  private openCall<C extends ComponentCall>(
+    e: VoiceEvent,
+    at: number,
+    calls: (t: TurnState) => C[],
+    open: (c: C) => boolean,
+    orphan: () => C,
+  ): { turn: TurnState; call: C } | null {
+    const turn = this.findTurn((t) => calls(t).some(open));
+    const call = turn && calls(turn).find(open);
+    if (turn && call) return { turn, call };
+    const target = this.turnAt(at, 'agent');
+    if (!target) {
+      this.late(e);
+      return null;
     }
+    this.diagnose({ code: 'missing_start', message: `${e.type} without its start`, detail: e });
+    const created = orphan();
+    calls(target).push(created);
+    return { turn: target, call: created };
+  }
+
+  /** Closes a call: end time, cancellation, and the error of its layer. */
+  private endCall(
+    turn: TurnState,
+    call: ComponentCall,
+    layer: 'llm' | 'tool' | 'tts',
+    e: { error?: string | true; cancelled?: boolean },
+    at: number,
+  ): void {
+    call.endedAt = at;
+    call.cancelled = e.cancelled ?? false;
+    if (e.error !== undefined) this.fail(turn, call, layer, e.error, at);
+  }
+
+  private llm(e: VoiceEventOf<'llm.first_token' | 'llm.ended'>, at: number): void {
+    const found = this.openCall(
+      e,
+      at,
+      (t) => t.llm,
+      (c) => c.endedAt === null && (e.type === 'llm.ended' || c.firstTokenAt === null),
+      () => newLlm(null, e),
+    );
+    if (!found) return;
+    const { turn, call } = found;
     call.provider = e.provider ?? call.provider;
     call.model = e.model ?? call.model;
     if (e.attributes) Object.assign(call.attributes, e.attributes);
     if (e.type === 'llm.first_token') {
       call.firstTokenAt = at;
     } else {
-      call.endedAt = at;
       call.inputTokens = e.inputTokens ?? call.inputTokens;
       call.outputTokens = e.outputTokens ?? call.outputTokens;
       call.output = e.output ?? call.output;
-      call.cancelled = e.cancelled ?? false;
-      if (e.error !== undefined) this.fail(turn, call, 'llm', e.error, at);
+      this.endCall(turn, call, 'llm', e, at);
     }
     this.touch(turn, at);
   }
 
   private toolEnded(e: VoiceEventOf<'tool.ended'>, at: number): void {
-    const match = (c: ToolCall) => c.callId === e.callId && c.endedAt === null;
-    let turn = this.findTurn((t) => t.tools.some(match));
-    let call = turn?.tools.find(match);
-    if (!turn || !call) {
-      turn = this.turnAt(at, 'agent');
-      if (!turn) return this.late(e);
-      this.diagnose({
-        code: 'missing_start',
-        message: `tool.ended ${e.name} without tool.started`,
-        detail: e,
-      });
-      call = newTool(null, e);
-      turn.tools.push(call);
-    }
-    call.endedAt = at;
+    const found = this.openCall(
+      e,
+      at,
+      (t) => t.tools,
+      (c) => c.callId === e.callId && c.endedAt === null,
+      () => newTool(null, e),
+    );
+    if (!found) return;
+    const { turn, call } = found;
     call.result = e.result;
-    call.cancelled = e.cancelled ?? false;
     if (e.attributes) Object.assign(call.attributes, e.attributes);
-    if (e.error !== undefined) this.fail(turn, call, 'tool', e.error, at);
+    this.endCall(turn, call, 'tool', e, at);
     this.touch(turn, at);
   }
 
   private tts(e: VoiceEventOf<'tts.first_audio' | 'tts.ended'>, at: number): void {
-    const open = (c: TtsCall) => c.endedAt === null && (e.type === 'tts.ended' || c.firstAudioAt === null);
-    let turn = this.findTurn((t) => t.tts.some(open));
-    let call = turn?.tts.find(open);
-    if (!turn || !call) {
-      turn = this.turnAt(at, 'agent');
-      if (!turn) return this.late(e);
-      this.diagnose({ code: 'missing_start', message: `${e.type} without tts.started`, detail: e });
-      call = newTts(null, e);
-      turn.tts.push(call);
-    }
+    const found = this.openCall(
+      e,
+      at,
+      (t) => t.tts,
+      (c) => c.endedAt === null && (e.type === 'tts.ended' || c.firstAudioAt === null),
+      () => newTts(null, e),
+    );
+    if (!found) return;
+    const { turn, call } = found;
     call.provider = e.provider ?? call.provider;
     call.model = e.model ?? call.model;
     call.voice = e.voice ?? call.voice;
     call.characters = e.characters ?? call.characters;
     if (e.attributes) Object.assign(call.attributes, e.attributes);
-    if (e.type === 'tts.first_audio') {
-      call.firstAudioAt = at;
-    } else {
-      call.endedAt = at;
-      call.cancelled = e.cancelled ?? false;
-      if (e.error !== undefined) this.fail(turn, call, 'tts', e.error, at);
-    }
+    if (e.type === 'tts.first_audio') call.firstAudioAt = at;
+    else this.endCall(turn, call, 'tts', e, at);
     this.touch(turn, at);
   }
 

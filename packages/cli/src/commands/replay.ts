@@ -6,14 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type ConversationRecord, parseFixture, replayFixture } from '@voxtrace/core';
+import { percentiles } from '../dev/latency.js';
 import type { Command } from './index.js';
-
-/** Nearest-rank percentile of `values` (exact, for a handful of fixtures). */
-export function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 /** What a replay found. */
 export interface ReplayReport {
@@ -51,7 +45,7 @@ export async function replayFiles(
       }
     }
   }
-  report.p90Ms = percentile(report.turnLatenciesMs, 90);
+  report.p90Ms = percentiles(report.turnLatenciesMs).p90;
   if (limits.p90Ms !== undefined && report.p90Ms !== null && report.p90Ms > limits.p90Ms) {
     report.breaches.push(`P90 turn latency ${report.p90Ms} ms > ${limits.p90Ms} ms`);
   }
