@@ -12,6 +12,32 @@ export {
 } from './fleet/alertmanager.js';
 export { type RunbookAlert, renderRunbook, runbookFileName } from './fleet/runbook.js';
 export {
+  type AlertAnnotations,
+  type AlertingRule,
+  type AlertLabels,
+  alertNameOf,
+  DEFAULT_RUNBOOK_BASE_URL,
+  formatValue,
+  type GeneratedAlert,
+  generatePrometheusRules,
+  type PrometheusRules,
+  type PrometheusRulesOptions,
+  prometheusRulesYaml,
+  type RecordingRule,
+  recordNameOf,
+  RULE_GROUPS,
+  type RuleFile,
+  type UnexportedRule,
+} from './fleet/prometheus.js';
+export {
+  isExported,
+  type PromFigure,
+  promDuration,
+  promFigures,
+  scaleOf,
+  type UnexportedFigure,
+} from './fleet/promql.js';
+export {
   connectToDevViewer,
   type DevViewerConnection,
   type DevViewerConnectionOptions,
