@@ -72,7 +72,9 @@ describe('generatePrometheusRules', () => {
       expect(a, name).toBeDefined();
       expect(a.rule.for).toBe(`${seed.forSeconds / 60}m`);
       expect(a.rule.annotations.summary).toBe(seed.summary);
-      expect(a.rule.labels.severity).toBe(name === 'AgentHighLatency' ? 'warning' : name === 'NoActiveAgents' ? 'critical' : 'warning');
+      expect(a.rule.labels.severity).toBe(
+        name === 'AgentHighLatency' ? 'warning' : name === 'NoActiveAgents' ? 'critical' : 'warning',
+      );
     }
     // The thresholds are the seed's, on fleet sums.
     expect(alert('AgentHighErrorRate').rule.expr).toContain(
@@ -91,7 +93,9 @@ describe('generatePrometheusRules', () => {
     );
     const a = (n: string) => custom.alerts.find((x) => x.monitorRule.name === n)!;
     // 6 s is no bucket bound: histogram_quantile; 7 s was one.
-    expect(a('p90-latency-7s').rule.expr).toMatch(/^\(histogram_quantile\(0\.9, sum by \(le\) \(rate\(agent_response_seconds_bucket\[10m\]\)\)\)\) > 6\n/);
+    expect(a('p90-latency-7s').rule.expr).toMatch(
+      /^\(histogram_quantile\(0\.9, sum by \(le\) \(rate\(agent_response_seconds_bucket\[10m\]\)\)\)\) > 6\n/,
+    );
     expect(a('AgentHighErrorRate').rule.expr).toContain('> 0.1');
     expect(a('AgentHighErrorRate').rule.annotations.summary).toBe('Turn error rate above 10 %');
     expect(a('e2e.p90.warning').rule.for).toBe('10m');
@@ -116,7 +120,9 @@ async function writeRules(r: PrometheusRules): Promise<string> {
 }
 
 /** `exp_alerts` of an alert that fires (a fleet alert has no labels beyond the rule's). */
-const firing = (a: GeneratedAlert) => [{ exp_labels: { ...a.rule.labels }, exp_annotations: { ...a.rule.annotations } }];
+const firing = (a: GeneratedAlert) => [
+  { exp_labels: { ...a.rule.labels }, exp_annotations: { ...a.rule.annotations } },
+];
 
 /** Runs `promtool test rules` on one test file; fails with promtool's report. */
 async function promtoolTest(dir: string, name: string, test: unknown): Promise<void> {
@@ -165,7 +171,12 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
         expect: {
           8: { none: true },
           20: {
-            includes: ['p90-latency-7s', 'e2e.p90.critical', 'AgentHighLatency', 'component.llmTtft.critical'],
+            includes: [
+              'p90-latency-7s',
+              'e2e.p90.critical',
+              'AgentHighLatency',
+              'component.llmTtft.critical',
+            ],
             excludes: ['p90-latency-15s', 'intermittent-latency-spikes'],
           },
           28: { none: true },
@@ -173,9 +184,15 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
       },
       {
         name: 'SEV-1 latency: turn P90 above 15 s, beyond the top finite bucket',
-        phases: [healthy(0, 6), { fromMin: 6, toMin: 18, ...perMinute, turn: () => ({ ttftMs: 20_000, sigma: 0.1 }) }],
+        phases: [
+          healthy(0, 6),
+          { fromMin: 6, toMin: 18, ...perMinute, turn: () => ({ ttftMs: 20_000, sigma: 0.1 }) },
+        ],
         minutes: 18,
-        expect: { 6: { none: true }, 18: { includes: ['p90-latency-15s', 'p90-latency-7s', 'e2e.p99.critical'] } },
+        expect: {
+          6: { none: true },
+          18: { includes: ['p90-latency-15s', 'p90-latency-7s', 'e2e.p99.critical'] },
+        },
       },
       {
         name: 'error-rate breach: LLM, STT, TTS and tool failures, failed calls',
@@ -241,7 +258,8 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
 
     const runs = new Map<string, FleetRun>();
     beforeAll(async () => {
-      for (const s of scenarios) runs.set(s.name, await runFleet(s.phases, s.minutes, { workers: s.workers }));
+      for (const s of scenarios)
+        runs.set(s.name, await runFleet(s.phases, s.minutes, { workers: s.workers }));
     }, 60_000);
 
     it('the monitor reaches the verdicts the scenarios are about', () => {
@@ -317,7 +335,9 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
             {
               eval_time: '9m',
               alertname: 'SeedAgentHighErrorRate',
-              exp_alerts: [{ exp_labels: { severity: 'critical', status: 'error', instance: 'b', job: 'voxtrace' } }],
+              exp_alerts: [
+                { exp_labels: { severity: 'critical', status: 'error', instance: 'b', job: 'voxtrace' } },
+              ],
             },
           ],
         },
@@ -332,7 +352,11 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
           ],
           alert_rule_test: [
             { eval_time: '1m', alertname: 'AgentHighErrorRate', exp_alerts: [] },
-            { eval_time: '9m', alertname: 'AgentHighErrorRate', exp_alerts: firing(alert('AgentHighErrorRate')) },
+            {
+              eval_time: '9m',
+              alertname: 'AgentHighErrorRate',
+              exp_alerts: firing(alert('AgentHighErrorRate')),
+            },
           ],
         },
         {
@@ -345,7 +369,11 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
             { series: `stt_transcription_errors_total{${per('a')}}`, values: '0x60' },
             { series: `agent_workers_active{${per('a')}}`, values: '1x60' },
           ],
-          alert_rule_test: rules.alerts.map((a) => ({ eval_time: '9m', alertname: a.rule.alert, exp_alerts: [] })),
+          alert_rule_test: rules.alerts.map((a) => ({
+            eval_time: '9m',
+            alertname: a.rule.alert,
+            exp_alerts: [],
+          })),
         },
         {
           name: "STT failures: 1 % of the fleet's requests fail, though one process fails 10 %",

@@ -165,7 +165,9 @@ describe('exposition', () => {
     expect(sampleValue(m, 'voxtrace_call_connect_failures_total')).toBe(0);
     expect(sampleValue(m, 'voxtrace_latency_spike_calls_total')).toBe(0);
     // Every outcome of a platform exists from its first call, so `rate()` sees the first failure.
-    expect(sampleValue(m, 'voxtrace_conversations_total', { platform: 'vapi', outcome: 'voicemail' })).toBe(0);
+    expect(sampleValue(m, 'voxtrace_conversations_total', { platform: 'vapi', outcome: 'voicemail' })).toBe(
+      0,
+    );
     // Conversation ids are never labels.
     expect(text).not.toMatch(/conv-[a-e]/);
 
@@ -220,12 +222,9 @@ describe('exposition', () => {
     expect(vt.registry).toBe(registry);
     for (let c = 0; c < 10; c++) call(vt, `c${c}`, { platform: `p${c}` }).end({ outcome: 'completed' });
     const m = parseExposition(await registry.metrics());
-    expect([...new Set(m.get('voxtrace_conversations_total')!.samples.map((s) => s.labels.platform))]).toEqual([
-      'p0',
-      'p1',
-      'p2',
-      '__other__',
-    ]);
+    expect([
+      ...new Set(m.get('voxtrace_conversations_total')!.samples.map((s) => s.labels.platform)),
+    ]).toEqual(['p0', 'p1', 'p2', '__other__']);
     expect(
       sampleValue(m, 'voxtrace_conversations_total', { platform: '__other__', outcome: 'completed' }),
     ).toBe(7);
@@ -262,12 +261,17 @@ describe('exposition', () => {
         .samples.filter((s) => filter(s.labels))
         .reduce((n, s) => n + s.value, 0);
     const calls = sum('voxtrace_conversations_total');
-    const attempts = sum('voxtrace_conversations_total', (l) => !['unanswered', 'voicemail'].includes(l.outcome!));
+    const attempts = sum(
+      'voxtrace_conversations_total',
+      (l) => !['unanswered', 'voicemail'].includes(l.outcome!),
+    );
     const rates = vt.monitor.snapshot().rates;
     expect(rates.callConnectRate).toBeCloseTo(1 - v('voxtrace_call_connect_failures_total') / attempts, 12);
     expect(rates.callConnectRate).toBeCloseTo(3 / 5, 12);
     const tasks = v('voxtrace_task_results_total', { completed: 'true' });
-    expect(rates.taskCompletionRate).toBe(tasks / (tasks + v('voxtrace_task_results_total', { completed: 'false' })));
+    expect(rates.taskCompletionRate).toBe(
+      tasks / (tasks + v('voxtrace_task_results_total', { completed: 'false' })),
+    );
     expect(rates.latencySpikeCallShare).toBe(v('voxtrace_latency_spike_calls_total') / calls);
     expect(v('voxtrace_latency_spike_calls_total')).toBe(1);
     expect(rates.sttTranscriptRate).toBe(

@@ -1,5 +1,7 @@
 import { dev } from './dev.js';
 import { replay } from './replay.js';
+import { rules } from './rules.js';
+import { runbooks } from './runbooks.js';
 
 /** The subcommands of `voxtrace`, by name. */
 export interface Command {
@@ -10,4 +12,4 @@ export interface Command {
 }
 
 /** Registered subcommands. */
-export const commands: Record<string, Command> = { dev, replay };
+export const commands: Record<string, Command> = { dev, replay, rules, runbooks };

@@ -18,6 +18,7 @@ import {
   monitorRuleSchema,
   resolveThresholds,
   type ThresholdOverrides,
+  VOXTRACE_METRIC_NAMES,
 } from '@voxtrace/core';
 import {
   ALERT_RULES,
@@ -28,7 +29,14 @@ import {
   SEVERITY_LEVELS,
 } from '@voxtrace/core/thresholds';
 import { stringify } from 'yaml';
-import { isExported, type PromFigure, promDuration, promFigures, quantileCondition, scaleOf } from './promql.js';
+import {
+  isExported,
+  type PromFigure,
+  promDuration,
+  promFigures,
+  quantileCondition,
+  scaleOf,
+} from './promql.js';
 import { type RunbookAlert, runbookFileName } from './runbook.js';
 
 /** Seed 003's runbook host, the default base of the generated runbook links. */
@@ -147,13 +155,18 @@ export function generatePrometheusRules(
   const base = (options.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL).replace(/\/+$/, '');
   const monitorRules = (options.rules ?? defaultRules(t, { forMs: options.forMs })).map((r, i) => {
     const parsed = monitorRuleSchema.safeParse(r);
-    if (!parsed.success) throw new RangeError(`invalid monitor rule #${i}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success)
+      throw new RangeError(`invalid monitor rule #${i}: ${parsed.error.issues[0]?.message}`);
     return parsed.data;
   });
 
   const recording: RecordingRule[] = [];
-  for (const [metric, figure] of Object.entries(figures) as [MonitorMetric, (typeof figures)[MonitorMetric]][]) {
-    if (isExported(figure)) recording.push({ record: recordNameOf(metric, figure, window), expr: figure.expr });
+  for (const [metric, figure] of Object.entries(figures) as [
+    MonitorMetric,
+    (typeof figures)[MonitorMetric],
+  ][]) {
+    if (isExported(figure))
+      recording.push({ record: recordNameOf(metric, figure, window), expr: figure.expr });
   }
 
   const alerts: GeneratedAlert[] = [];
@@ -162,7 +175,12 @@ export function generatePrometheusRules(
   for (const rule of monitorRules) {
     const figure = figures[rule.metric];
     if (!isExported(figure)) {
-      unexported.push({ rule: rule.name, metric: rule.metric, severity: rule.severity, reason: figure.unexported });
+      unexported.push({
+        rule: rule.name,
+        metric: rule.metric,
+        severity: rule.severity,
+        reason: figure.unexported,
+      });
       continue;
     }
     const alert = alertNameOf(rule.name);
@@ -182,7 +200,10 @@ export function generatePrometheusRules(
     const info = MONITOR_METRIC_INFO[rule.metric];
     const forDuration = promDuration(rule.forMs);
     const layer = rule.layer === 'auto' ? null : rule.layer;
-    const samplesText = figure.samples && rule.minSamples > 0 ? `, with at least ${rule.minSamples} observations in the window` : '';
+    const samplesText =
+      figure.samples && rule.minSamples > 0
+        ? `, with at least ${rule.minSamples} observations in the window`
+        : '';
     const summary = summaryOf(rule);
     alerts.push({
       monitorRule: rule,
@@ -210,6 +231,7 @@ export function generatePrometheusRules(
         forSeconds: rule.forMs / 1000,
         sev: rule.severity,
         layer,
+        queries: diagnosticQueries(figure, window),
       },
     });
   }
@@ -220,6 +242,36 @@ export function generatePrometheusRules(
     unexported,
     window,
   };
+}
+
+/**
+ * The runbook's first queries: the alert's figure per process and, for a component, per provider;
+ * then where the turn's time and the errors go across the fleet.
+ */
+function diagnosticQueries(figure: PromFigure, window: string): { title: string; promql: string }[] {
+  const by = (label: string) =>
+    figure.expr
+      .replaceAll('sum by (le) (', `sum by (le, ${label}) (`)
+      .replaceAll('sum(', `sum by (${label}) (`);
+  const N = VOXTRACE_METRIC_NAMES;
+  const queries = [{ title: 'The figure per process (instance)', promql: by('instance') }];
+  if (figure.histogram?.name === N.componentLatencySeconds)
+    queries.push({ title: 'The figure per provider', promql: by('provider') });
+  queries.push(
+    {
+      title: 'Component P90s across the fleet (which component holds turns up)',
+      promql: `histogram_quantile(0.9, sum by (le, component) (rate(${N.componentLatencySeconds}_bucket[${window}])))`,
+    },
+    {
+      title: 'Errors in turns by layer',
+      promql: `sum by (layer) (increase(${N.turnErrorsTotal}[${window}]))`,
+    },
+    {
+      title: 'Finished calls by platform and outcome',
+      promql: `sum by (platform, outcome) (increase(${N.conversationsTotal}[${window}]))`,
+    },
+  );
+  return queries;
 }
 
 /**
@@ -269,7 +321,12 @@ export function formatValue(v: number, unit: 'ms' | 'ratio' | 'count'): string {
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** The rule files as YAML, each with a header naming its origin and what it leaves out. */
-export function prometheusRulesYaml(rules: PrometheusRules): { recording: string; alerting: string } {
+export function prometheusRulesYaml(rules: PrometheusRules): {
+  recording: string;
+  alerting: string;
+  /** Both groups in one rule file. */
+  combined: string;
+} {
   const origin = `# Generated by \`voxtrace rules\` from @voxtrace/core's thresholds and the in-process monitor's rules\n# (defaultRules(thresholds)); regenerate instead of editing. Window: ${rules.window}.\n`;
   const left =
     rules.unexported.length === 0
@@ -277,9 +334,14 @@ export function prometheusRulesYaml(rules: PrometheusRules): { recording: string
       : `#\n# Monitor rules with no alert here (they need what no exported metric carries; the in-process\n# monitor still evaluates them):\n${rules.unexported
           .map((u) => `#   - ${u.rule} (${u.severity}, ${u.metric}): ${u.reason}`)
           .join('\n')}\n`;
+  const labels =
+    '#\n# Labels: severity (critical = SEV-1, warning = SEV-2/SEV-3), sev, layer (end_to_end when the monitor finds\n# the layer at evaluation), monitor_rule. Route them with the generated alertmanager.yml.\n';
+  const recordingNote =
+    '#\n# Recording rules: every fleet figure the alerts read, for dashboards and ad-hoc queries.\n';
   const yaml = (v: unknown) => stringify(v, { lineWidth: 0 });
   return {
-    recording: `${origin}#\n# Recording rules: every fleet figure the alerts read, for dashboards and ad-hoc queries.\n${yaml(rules.recording)}`,
-    alerting: `${origin}${left}#\n# Labels: severity (critical = SEV-1, warning = SEV-2/SEV-3), sev, layer (end_to_end when the monitor finds\n# the layer at evaluation), monitor_rule. Route them with the generated alertmanager.yml.\n${yaml(rules.alerting)}`,
+    recording: `${origin}${recordingNote}${yaml(rules.recording)}`,
+    alerting: `${origin}${left}${labels}${yaml(rules.alerting)}`,
+    combined: `${origin}${left}${labels}${yaml({ groups: [...rules.recording.groups, ...rules.alerting.groups] })}`,
   };
 }

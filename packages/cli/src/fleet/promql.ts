@@ -183,7 +183,8 @@ export function quantileCondition(
     const share = `(sum(rate(${h.name}_bucket${selector([...h.matchers, leMatcher(thresholdSeconds)])}[${w}])) / sum(rate(${h.name}_count${selector(h.matchers)}[${w}])))`;
     return `${share} ${comparator === '>' ? '<' : '>='} ${h.q}`;
   }
-  if (thresholdSeconds >= top && !(thresholdSeconds === top && (comparator === '<' || comparator === '<='))) return null;
+  if (thresholdSeconds >= top && !(thresholdSeconds === top && (comparator === '<' || comparator === '<=')))
+    return null;
   return `(${figure.expr}) ${comparator} ${thresholdSeconds}`;
 }
 

@@ -131,7 +131,11 @@ export async function runFleet(
     for (const [i, vt] of processes.entries()) {
       const instance = i === 0 ? 'a' : 'b';
       for (const metric of await vt.registry!.getMetricsAsJSON()) {
-        for (const v of metric.values as { value: number; labels: Record<string, string | number>; metricName?: string }[]) {
+        for (const v of metric.values as {
+          value: number;
+          labels: Record<string, string | number>;
+          metricName?: string;
+        }[]) {
           const labels = { ...v.labels, instance, job: 'voxtrace' };
           const key = `${v.metricName ?? metric.name}{${Object.entries(labels)
             .sort(([x], [y]) => x.localeCompare(y))
@@ -146,7 +150,12 @@ export async function runFleet(
         }
       }
     }
-    firing[step] = new Set(all.monitor.evaluate().rules.filter((r) => r.state === 'firing').map((r) => r.name));
+    firing[step] = new Set(
+      all.monitor
+        .evaluate()
+        .rules.filter((r) => r.state === 'firing')
+        .map((r) => r.name),
+    );
   };
 
   const setWorkers = (w: readonly [number, number]) => {
@@ -161,7 +170,8 @@ export async function runFleet(
     const events: VoiceEvent[] = [];
     const rec = (at: number, e: Untimed) => events.push({ ...e, at } as VoiceEvent);
     let t = 0;
-    if (phase.notConnecting) rec(100, { type: 'error', layer: 'telephony', message: 'SIP 503 from the trunk' });
+    if (phase.notConnecting)
+      rec(100, { type: 'error', layer: 'telephony', message: 'SIP 503 from the trunk' });
     else
       for (let k = 0; k < phase.turnsPerCall; k++) {
         const s: TurnSpec = { ...HEALTHY, tool: k % 2 === 1, ...phase.turn?.(index, k) };
@@ -203,7 +213,10 @@ export async function runFleet(
         rec(audio, { type: 'tts.first_audio' });
         const speak = audio + d(s.networkMs);
         rec(speak, { type: 'agent.speech.started' });
-        rec(first + d(s.llmTailMs), { type: 'llm.ended', ...(s.llmError ? { error: 'rate limited (429)' } : {}) });
+        rec(first + d(s.llmTailMs), {
+          type: 'llm.ended',
+          ...(s.llmError ? { error: 'rate limited (429)' } : {}),
+        });
         rec(speak + 1500, { type: 'tts.ended', ...(s.ttsError ? { error: 'voice not available' } : {}) });
         rec(speak + 2000, { type: 'agent.speech.ended' });
         t = speak + 2500;
@@ -241,5 +254,7 @@ export async function runFleet(
 
 /** Promtool's value notation for a sampled series: `_` where it did not exist yet. */
 export function promtoolValues(s: SampledSeries, steps: number): string {
-  return Array.from({ length: steps + 1 }, (_, i) => (s.values[i] === undefined ? '_' : String(s.values[i]))).join(' ');
+  return Array.from({ length: steps + 1 }, (_, i) =>
+    s.values[i] === undefined ? '_' : String(s.values[i]),
+  ).join(' ');
 }

@@ -27,16 +27,20 @@ export function haveTool(tool: PromTool): boolean {
   return false;
 }
 
-/** Runs a tool synchronously; returns its exit status and combined output. */
+/** Runs a tool synchronously; returns its exit status, its stdout, and stdout and stderr together. */
 export function runTool(
   tool: PromTool,
   args: string[],
   options: { cwd?: string; timeoutMs?: number } = {},
-): { status: number | null; output: string } {
+): { status: number | null; stdout: string; output: string } {
   const r = spawnSync(tool, args, {
     cwd: options.cwd,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 60_000,
   });
-  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  return {
+    status: r.status,
+    stdout: r.stdout ?? '',
+    output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`,
+  };
 }
