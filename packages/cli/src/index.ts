@@ -11,13 +11,15 @@ export {
   generateAlertmanagerConfig,
 } from './fleet/alertmanager.js';
 export { type RunbookAlert, renderRunbook, runbookFileName } from './fleet/runbook.js';
+export { IncidentDocumentError, incidentDocumentSchema, parseIncident } from './fleet/incident.js';
+export { type PostmortemOptions, renderPostmortem } from './fleet/postmortem.js';
+export { formatDuration, formatUtc, formatValue } from './fleet/format.js';
 export {
   type AlertAnnotations,
   type AlertingRule,
   type AlertLabels,
   alertNameOf,
   DEFAULT_RUNBOOK_BASE_URL,
-  formatValue,
   type GeneratedAlert,
   generatePrometheusRules,
   type PrometheusRules,

@@ -1,4 +1,5 @@
 import { dev } from './dev.js';
+import { postmortem } from './postmortem.js';
 import { replay } from './replay.js';
 import { rules } from './rules.js';
 import { runbooks } from './runbooks.js';
@@ -12,4 +13,4 @@ export interface Command {
 }
 
 /** Registered subcommands. */
-export const commands: Record<string, Command> = { dev, replay, rules, runbooks };
+export const commands: Record<string, Command> = { dev, postmortem, replay, rules, runbooks };

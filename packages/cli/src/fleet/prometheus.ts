@@ -29,6 +29,7 @@ import {
   SEVERITY_LEVELS,
 } from '@voxtrace/core/thresholds';
 import { stringify } from 'yaml';
+import { formatValue } from './format.js';
 import {
   isExported,
   type PromFigure,
@@ -309,13 +310,6 @@ function summaryOf(rule: MonitorRule): string {
   if (seed && rule.threshold === seed.threshold * (unit === 'ms' ? 1000 : 1)) return seed.summary;
   const band = rule.above === undefined ? '' : `above ${formatValue(rule.above, unit)} and `;
   return `${capitalize(label)} ${band}${COMPARATOR_WORDS[rule.comparator]} ${formatValue(rule.threshold, unit)}`;
-}
-
-/** `15 s`, `400 ms`, `5 %`, `0`. */
-export function formatValue(v: number, unit: 'ms' | 'ratio' | 'count'): string {
-  if (unit === 'ms') return v >= 1000 ? `${v / 1000} s` : `${v} ms`;
-  if (unit === 'ratio') return `${+(v * 100).toFixed(2)} %`;
-  return String(v);
 }
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -5,7 +5,7 @@
  * process's metrics are sampled (what a 10 s scrape would read) and the fleet monitor evaluates, so
  * the same traffic yields Prometheus input series and the monitor's verdict at the same instants.
  */
-import { createVoxtrace, type Outcome, type VoiceEvent, type Voxtrace } from '@voxtrace/core';
+import { createVoxtrace, type Incident, type Outcome, type VoiceEvent, type Voxtrace } from '@voxtrace/core';
 
 /** Monday 2026-02-16 10:00 UTC, on a 10 s bucket boundary. */
 export const T0 = Date.UTC(2026, 1, 16, 10, 0, 0);
@@ -92,6 +92,8 @@ export interface FleetRun {
   series: SampledSeries[];
   /** Monitor rules firing in the fleet monitor at each step (index = step). */
   firing: Set<string>[];
+  /** What the fleet monitor reported (`vt.on('incident')`), in order. */
+  incidents: Incident[];
   steps: number;
 }
 
@@ -115,6 +117,8 @@ export async function runFleet(
     });
   const processes: [Voxtrace, Voxtrace] = [make(true), make(true)];
   const all = make(false);
+  const incidents: Incident[] = [];
+  all.on('incident', (i) => incidents.push(i));
   const rand = rng(options.seed ?? 11);
   const draw = (median: number, sigma: number) => {
     const u = Math.max(rand(), 1e-12);
@@ -249,7 +253,7 @@ export async function runFleet(
     await sample(step);
   }
   for (const vt of [...processes, all]) await vt.shutdown();
-  return { series: [...series.values()], firing, steps };
+  return { series: [...series.values()], firing, incidents, steps };
 }
 
 /** Promtool's value notation for a sampled series: `_` where it did not exist yet. */
