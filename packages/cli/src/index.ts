@@ -5,6 +5,8 @@
  */
 export { type Command, commands } from './commands/index.js';
 export { percentile, type ReplayReport, replayFiles } from './commands/replay.js';
+export { parseReplayInput, type ReplayFormat, type ReplayInput, ReplayInputError } from './replay/inputs.js';
+export { type ReplayResult, replayInput } from './replay/run.js';
 export {
   type AlertmanagerOptions,
   alertmanagerYaml,
