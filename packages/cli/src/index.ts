@@ -17,6 +17,14 @@ export { IncidentDocumentError, incidentDocumentSchema, parseIncident } from './
 export { type PostmortemOptions, renderPostmortem } from './fleet/postmortem.js';
 export { formatDuration, formatUtc, formatValue } from './fleet/format.js';
 export {
+  type DashboardOptions,
+  type DashboardPanel,
+  type DashboardTarget,
+  generateGrafanaDashboard,
+  type GrafanaDashboard,
+  type ThresholdStep,
+} from './fleet/dashboard.js';
+export {
   type AlertAnnotations,
   type AlertingRule,
   type AlertLabels,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMetricsHandler, createMonitor, createVoxtrace, type Voxtrace } from '@voxtrace/core';
 import { RESPONSE_LATENCY_BUCKETS_SECONDS } from '@voxtrace/core/thresholds';
-import { generatePrometheusRules, prometheusRulesYaml } from '@voxtrace/cli';
+import { generateGrafanaDashboard, generatePrometheusRules, prometheusRulesYaml } from '@voxtrace/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { rng, T0 } from './helpers/fleet-traffic.js';
@@ -213,4 +213,21 @@ describe.skipIf(!haveTool('prometheus'))('a real Prometheus scraping two voxtrac
       (await query('voxtrace:workers_active:sum')) === 2 ? true : undefined,
     );
   }, 30_000);
+
+  it("runs every query of the generated dashboard; the fleet's panels show the scraped figures", async () => {
+    const dashboard = generateGrafanaDashboard();
+    for (const p of dashboard.panels)
+      for (const t of p.targets ?? []) {
+        const res = await fetch(`${api}/query?query=${encodeURIComponent(t.expr)}`);
+        const body = (await res.json()) as { status: string; error?: string };
+        expect([p.title, t.legendFormat, body.status, body.error ?? '']).toEqual([
+          p.title,
+          t.legendFormat,
+          'success',
+          '',
+        ]);
+      }
+    const workers = dashboard.panels.find((p) => p.title === 'Active workers')!.targets![0]!.expr;
+    expect(await query(workers)).toBe(2);
+  });
 });

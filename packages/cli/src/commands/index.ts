@@ -1,3 +1,4 @@
+import { dashboard } from './dashboard.js';
 import { dev } from './dev.js';
 import { postmortem } from './postmortem.js';
 import { replay } from './replay.js';
@@ -13,4 +14,4 @@ export interface Command {
 }
 
 /** Registered subcommands. */
-export const commands: Record<string, Command> = { dev, postmortem, replay, rules, runbooks };
+export const commands: Record<string, Command> = { dashboard, dev, postmortem, replay, rules, runbooks };
