@@ -40,7 +40,7 @@ async function servedNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const m of await vt.registry!.getMetricsAsJSON()) {
     names.add(m.name);
-    if (m.type === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(m.name + s);
+    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_count', '_sum']) names.add(m.name + s);
   }
   await vt.shutdown();
   return names;

@@ -165,9 +165,9 @@ describe.skipIf(!haveTool('prometheus'))('a real Prometheus scraping two voxtrac
       const own = createMonitor({ now: () => T0 + WEEK_MS, evaluationIntervalMs: 0 });
       own.importBaseline(vt.monitor.exportBaseline());
       expect(own.snapshot().baseline.p90Ms).toBeCloseTo(vt.monitor.snapshot().latency.p90!, 9);
-      await own.shutdown();
+      await own.shutdown?.();
     }
-    await fleet.shutdown();
+    await fleet.shutdown?.();
 
     const upper = RESPONSE_LATENCY_BUCKETS_SECONDS.find((b) => b >= promP90)!;
     const lower = RESPONSE_LATENCY_BUCKETS_SECONDS[RESPONSE_LATENCY_BUCKETS_SECONDS.indexOf(upper) - 1] ?? 0;

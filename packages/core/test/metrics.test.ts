@@ -254,7 +254,8 @@ describe('exposition', () => {
     slow.end({ outcome: 'completed', endedAt: T0 + 12_000 });
 
     const m = parseExposition(await vt.registry!.metrics());
-    const v = (name: string, labels: Record<string, string> = {}) => sampleValue(m, name, labels);
+    const v = (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(m, name, labels) ?? Number.NaN;
     const sum = (name: string, filter: (l: Record<string, string>) => boolean = () => true) =>
       m
         .get(name)!
