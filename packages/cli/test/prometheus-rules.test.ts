@@ -72,9 +72,18 @@ describe('generatePrometheusRules', () => {
       expect(a, name).toBeDefined();
       expect(a.rule.for).toBe(`${seed.forSeconds / 60}m`);
       expect(a.rule.annotations.summary).toBe(seed.summary);
-      expect(a.rule.labels.severity).toBe(
-        name === 'AgentHighLatency' ? 'warning' : name === 'NoActiveAgents' ? 'critical' : 'warning',
-      );
+      // voxtrace's policy (docs/severity.md): seed 003's critical error rates are SEV-2 (Slack), the
+      // outage SEV-1 (PagerDuty), its warning SEV-3.
+      const sev = {
+        AgentHighErrorRate: 'SEV-2',
+        AgentHighLatency: 'SEV-3',
+        STTFailureRate: 'SEV-2',
+        NoActiveAgents: 'SEV-1',
+      }[name];
+      expect([a.rule.labels.sev, a.rule.labels.severity]).toEqual([
+        sev,
+        sev === 'SEV-1' ? 'critical' : 'warning',
+      ]);
     }
     // The thresholds are the seed's, on fleet sums.
     expect(alert('AgentHighErrorRate').rule.expr).toContain(

@@ -100,7 +100,7 @@ export class IncidentDocumentError extends Error {
 }
 
 /** Parses incident JSON (text or a parsed value); throws an {@link IncidentDocumentError} naming each problem. */
-export function parseIncident(input: string | unknown): Incident {
+export function parseIncident(input: unknown): Incident {
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
