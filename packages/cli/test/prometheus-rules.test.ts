@@ -239,6 +239,59 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
         },
       },
       {
+        name: 'dialog: tasks failing, calls escalated, a few latency spikes',
+        phases: [
+          healthy(0, 6),
+          {
+            fromMin: 6,
+            toMin: 18,
+            ...perMinute,
+            // One call in 40 has a 9 s turn: 2.5 % of calls, "intermittent spikes affecting less than 5 %".
+            turn: (c, k) => (c % 40 === 7 && k === 2 ? { ttftMs: 9000 } : {}),
+            end: (c) => ({ outcome: c % 20 < 9 ? 'transferred' : 'completed', taskCompleted: c % 5 < 2 }),
+          },
+        ],
+        minutes: 18,
+        expect: {
+          6: { none: true },
+          18: {
+            includes: [
+              'task-completion-50pct',
+              'quality.taskCompletionRate.critical',
+              'quality.escalationRate.critical',
+              'intermittent-latency-spikes',
+            ],
+            excludes: ['task-completion-10pct'],
+          },
+        },
+      },
+      {
+        name: 'slow STT, TTS, end-of-turn detection and network; almost no task completed',
+        phases: [
+          healthy(0, 6),
+          {
+            fromMin: 6,
+            toMin: 18,
+            ...perMinute,
+            turn: () => ({ sttMs: 600, ttsMs: 500, detectMs: 900, networkMs: 400 }),
+            end: (c) => ({ taskCompleted: c % 20 === 0 }),
+          },
+        ],
+        minutes: 18,
+        expect: {
+          6: { none: true },
+          18: {
+            includes: [
+              'task-completion-10pct',
+              'component.stt.critical',
+              'component.ttsTtfb.critical',
+              'component.turnDetection.critical',
+              'component.network.critical',
+            ],
+          },
+        },
+      },
+      {
         name: 'no workers: one idle worker is not an outage, none is',
         phases: [healthy(0, 10)],
         minutes: 14,
@@ -271,7 +324,8 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
         runs.set(s.name, await runFleet(s.phases, s.minutes, { workers: s.workers }));
     }, 60_000);
 
-    it('the monitor reaches the verdicts the scenarios are about', () => {
+    it('the monitor reaches the verdicts the scenarios are about, and every alert fires in one of them', () => {
+      const fired = new Set<string>();
       for (const s of scenarios) {
         const run = runs.get(s.name)!;
         for (const [minute, e] of Object.entries(s.expect)) {
@@ -281,8 +335,10 @@ describe.skipIf(!HAVE_PROMTOOL)('promtool', () => {
           for (const r of e.excludes ?? []) expect(got, `${s.name} @${minute}m`).not.toContain(r);
           // Only rules Prometheus can evaluate ever fire here (no ground truth is fed).
           for (const r of got) expect(byRule.has(r), r).toBe(true);
+          for (const r of got) fired.add(r);
         }
       }
+      expect(rules.alerts.map((a) => a.monitorRule.name).filter((r) => !fired.has(r))).toEqual([]);
     });
 
     it('promtool test rules: the same alerts fire and the same stay quiet', async () => {
