@@ -5,12 +5,50 @@
  */
 export { type Command, commands } from './commands/index.js';
 export { type ReplayReport, replayFiles } from './commands/replay.js';
+export { parseReplayInput, type ReplayFormat, type ReplayInput, ReplayInputError } from './replay/inputs.js';
+export { type ReplayResult, replayInput } from './replay/run.js';
 export {
   type AlertmanagerOptions,
   alertmanagerYaml,
   generateAlertmanagerConfig,
 } from './fleet/alertmanager.js';
 export { type RunbookAlert, renderRunbook, runbookFileName } from './fleet/runbook.js';
+export { IncidentDocumentError, incidentDocumentSchema, parseIncident } from './fleet/incident.js';
+export { type PostmortemOptions, renderPostmortem } from './fleet/postmortem.js';
+export { formatDuration, formatUtc, formatValue } from './fleet/format.js';
+export {
+  type DashboardOptions,
+  type DashboardPanel,
+  type DashboardTarget,
+  generateGrafanaDashboard,
+  type GrafanaDashboard,
+  type ThresholdStep,
+} from './fleet/dashboard.js';
+export {
+  type AlertAnnotations,
+  type AlertingRule,
+  type AlertLabels,
+  alertNameOf,
+  DEFAULT_RUNBOOK_BASE_URL,
+  type GeneratedAlert,
+  generatePrometheusRules,
+  type PrometheusRules,
+  type PrometheusRulesOptions,
+  prometheusRulesYaml,
+  type RecordingRule,
+  recordNameOf,
+  RULE_GROUPS,
+  type RuleFile,
+  type UnexportedRule,
+} from './fleet/prometheus.js';
+export {
+  isExported,
+  type PromFigure,
+  promDuration,
+  promFigures,
+  scaleOf,
+  type UnexportedFigure,
+} from './fleet/promql.js';
 export {
   connectToDevViewer,
   type DevViewerConnection,

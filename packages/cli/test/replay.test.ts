@@ -56,7 +56,7 @@ describe('voxtrace replay', () => {
       '5000',
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('fast 4 turns, worst 1100 ms');
+    expect(r.stdout).toContain('fast (custom, fixture) 4 turns, worst 1100 ms');
     expect(r.stdout).toContain('P90 turn latency: 1100 ms over 4 turns');
   });
 
@@ -73,7 +73,7 @@ describe('voxtrace replay', () => {
     expect(r.code).toBe(1);
     // 7 turns: nearest-rank P90 is the 7th smallest
     expect(r.stdout).toContain('BREACH P90 turn latency 6100 ms > 3500 ms');
-    expect(r.stdout).toMatch(/slow\.json: turn 3 took 6100 ms > 5000 ms \(bottleneck llm\)/);
+    expect(r.stdout).toMatch(/slow\.json: slow turn 3 took 6100 ms > 5000 ms \(bottleneck llm\)/);
   });
 
   it('without limits it only reports', async () => {

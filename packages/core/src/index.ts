@@ -64,7 +64,12 @@ export type {
   TimelineEntry,
   Trigger,
 } from './monitor/incidents.js';
-export { type MonitorMetric, monitorMetricSchema } from './monitor/measures.js';
+export {
+  MONITOR_METRIC_INFO,
+  type MonitorMetric,
+  type MonitorMetricInfo,
+  monitorMetricSchema,
+} from './monitor/measures.js';
 export {
   type CreateMonitorOptions,
   createMonitor,

@@ -10,9 +10,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
-import type { ErrorLayer } from './events.js';
-import { hasSttError, isSttRequest, turnFailed } from './monitor/facts.js';
-import type { ConversationRecord, ToolCall, TurnRecord } from './records.js';
+import { type ErrorLayer, layerSchema } from './events.js';
+import {
+  failedToConnect,
+  hasSttError,
+  hasTranscript,
+  isConnectAttempt,
+  isSttRequest,
+  turnFailed,
+} from './monitor/facts.js';
+import { type ConversationRecord, outcomeSchema, type ToolCall, type TurnRecord } from './records.js';
 import type { ConversationInfo, ConversationSink, VoxtraceSink } from './sink.js';
 import { RESPONSE_LATENCY_BUCKETS_SECONDS, SEED_METRIC_NAMES, type Severity } from './thresholds.js';
 
@@ -25,6 +32,15 @@ export interface MetricsOptions {
   registry?: AnyRegistry;
   /** Distinct values kept per label of each metric; further values become `__other__`. Default 100. */
   labelCap?: number;
+}
+
+/** What the metrics sink needs from the thresholds in force. */
+export interface MetricsThresholds {
+  /**
+   * A turn slower than this marks its call in `voxtrace_latency_spike_calls_total`, ms: the P95
+   * critical band, as the monitor's `latencySpikeCallShare` counts it.
+   */
+  latencySpikeMs: number;
 }
 
 /** Label value that stands for every value past a label's cap. */
@@ -46,6 +62,15 @@ export const VOXTRACE_METRIC_NAMES = {
   eventsDroppedTotal: 'voxtrace_events_dropped_total',
   diagnosticsTotal: 'voxtrace_diagnostics_total',
   labelOverflowTotal: 'voxtrace_label_overflow_total',
+  // The counters below exist so that a fleet's Prometheus rules compute every figure the monitor's
+  // rules read (see `@voxtrace/cli`'s generated rules): each counts what `monitor/facts.ts` and the
+  // monitor's window count.
+  sttResultsTotal: 'voxtrace_stt_results_total',
+  callConnectFailuresTotal: 'voxtrace_call_connect_failures_total',
+  taskResultsTotal: 'voxtrace_task_results_total',
+  latencySpikeCallsTotal: 'voxtrace_latency_spike_calls_total',
+  componentCallsTotal: 'voxtrace_component_calls_total',
+  turnErrorsTotal: 'voxtrace_turn_errors_total',
 } as const;
 
 /** Value of the `voxtrace_severity` gauge for each severity; 0 is none. Higher is worse. */
@@ -99,6 +124,9 @@ type Component = 'stt' | 'turn_detection' | 'llm_ttft' | 'llm' | 'tool' | 'tts_t
 
 /** Per-call state: the platform label, bound at start so the active gauge goes down where it went up. */
 class MetricsConversation implements ConversationSink {
+  /** A turn of the call was slower than the spike threshold. */
+  spiked = false;
+
   constructor(
     private readonly sink: MetricsSink,
     readonly platform: string,
@@ -139,9 +167,27 @@ export class MetricsSink implements VoxtraceSink {
   private readonly dropped: Counter<'reason'>;
   private readonly diagnostics: Counter<'code'>;
   private readonly overflow: Counter<'metric' | 'label'>;
+  private readonly sttTranscript: Inc;
+  private readonly sttEmpty: Inc;
+  private readonly connectFailures: Counter;
+  private readonly taskCompleted: Inc;
+  private readonly taskNotCompleted: Inc;
+  private readonly spikeCalls: Counter;
+  private readonly componentCalls: Record<'llm' | 'tool' | 'tts', Inc>;
+  private readonly turnErrors: Record<ErrorLayer, Inc>;
+  private readonly latencySpikeMs: number;
+  /** Platforms whose outcome series were created at 0. */
+  private readonly platformsSeen = new Set<string>();
 
-  constructor(options: MetricsOptions & { registry: AnyRegistry; severity: () => Severity | null }) {
+  constructor(
+    options: MetricsOptions & {
+      registry: AnyRegistry;
+      severity: () => Severity | null;
+      thresholds: MetricsThresholds;
+    },
+  ) {
     this.registry = options.registry;
+    this.latencySpikeMs = options.thresholds.latencySpikeMs;
     this.labelCap = options.labelCap ?? 100;
     if (!Number.isInteger(this.labelCap) || this.labelCap < 1)
       throw new RangeError(`metrics.labelCap must be a positive integer, got ${options.labelCap}`);
@@ -284,6 +330,66 @@ export class MetricsSink implements VoxtraceSink {
         registers: [],
       }),
     );
+    // Labelled counters start every known series at 0: `rate()` does not count the increment that
+    // creates a series, so a first error would otherwise be missed by the fleet's rules.
+    const sttResults = reg(
+      new Counter({
+        name: N.sttResultsTotal,
+        help: 'User turns in which STT returned a result, by result: transcript (a non-empty final transcript) or empty',
+        labelNames: ['result'] as const,
+        registers: [],
+      }),
+    );
+    this.sttTranscript = started(sttResults.labels('transcript'));
+    this.sttEmpty = started(sttResults.labels('empty'));
+    this.connectFailures = reg(
+      new Counter({
+        name: N.callConnectFailuresTotal,
+        help: 'Calls that failed to connect: ended with no turn, with outcome error or a telephony error',
+        registers: [],
+      }),
+    );
+    const tasks = reg(
+      new Counter({
+        name: N.taskResultsTotal,
+        help: 'Finished calls whose task result is known, by whether the task was completed',
+        labelNames: ['completed'] as const,
+        registers: [],
+      }),
+    );
+    this.taskCompleted = started(tasks.labels('true'));
+    this.taskNotCompleted = started(tasks.labels('false'));
+    this.spikeCalls = reg(
+      new Counter({
+        name: N.latencySpikeCallsTotal,
+        help: `Finished calls with a turn slower than the P95 critical band (${this.latencySpikeMs / 1000} s)`,
+        registers: [],
+      }),
+    );
+    const calls = reg(
+      new Counter({
+        name: N.componentCallsTotal,
+        help: 'LLM, tool and TTS calls made in finished turns, by component',
+        labelNames: ['component'] as const,
+        registers: [],
+      }),
+    );
+    this.componentCalls = {
+      llm: started(calls.labels('llm')),
+      tool: started(calls.labels('tool')),
+      tts: started(calls.labels('tts')),
+    };
+    const turnErrors = reg(
+      new Counter({
+        name: N.turnErrorsTotal,
+        help: 'Errors recorded in finished turns (failed components and error events), by layer; errors outside turns are not counted',
+        labelNames: ['layer'] as const,
+        registers: [],
+      }),
+    );
+    this.turnErrors = Object.fromEntries(
+      layerSchema.options.map((l) => [l, started(turnErrors.labels(l))]),
+    ) as Record<ErrorLayer, Inc>;
     const cap = (metric: string, label: string) =>
       new LabelCap(this.labelCap, () => this.overflow.labels(metric, label).inc());
     this.platformCap = cap(N.conversationsTotal, 'platform');
@@ -297,6 +403,10 @@ export class MetricsSink implements VoxtraceSink {
     // One cap for the platform label of the three per-platform metrics, so they agree.
     const platform = this.platformCap.value(info.platform);
     this.active.labels(platform).inc();
+    if (!this.platformsSeen.has(platform)) {
+      this.platformsSeen.add(platform);
+      for (const outcome of outcomeSchema.options) this.conversations.labels(platform, outcome).inc(0);
+    }
     return new MetricsConversation(this, platform);
   }
 
@@ -322,7 +432,12 @@ export class MetricsSink implements VoxtraceSink {
     if (isSttRequest(t)) {
       this.sttRequests.inc();
       if (hasSttError(t)) this.sttErrors.inc();
+      if (t.stt !== null) (hasTranscript(t) ? this.sttTranscript : this.sttEmpty).inc();
     }
+    if (t.llm.length) this.componentCalls.llm.inc(t.llm.length);
+    if (t.tools.length) this.componentCalls.tool.inc(t.tools.length);
+    if (t.tts.length) this.componentCalls.tts.inc(t.tts.length);
+    if (t.e2eLatencyMs !== null && t.e2eLatencyMs > this.latencySpikeMs) conv.spiked = true;
     if (t.stt) this.latency('stt', t.stt.provider, t.stt.latencyMs);
     if (t.turnDetection) this.latency('turn_detection', null, t.turnDetection.delayMs);
     for (let i = 0; i < t.llm.length; i++) {
@@ -341,7 +456,11 @@ export class MetricsSink implements VoxtraceSink {
     }
     if (t.breakdown) this.latency('network', null, t.breakdown.other);
     if (t.interrupted) this.interruptions.labels(conv.platform).inc();
-    for (let i = 0; i < t.errors.length; i++) this.error(t.errors[i]!.layer);
+    for (let i = 0; i < t.errors.length; i++) {
+      const layer = t.errors[i]!.layer;
+      this.error(layer);
+      this.turnErrors[layer].inc();
+    }
   }
 
   /** One finished call. */
@@ -349,6 +468,9 @@ export class MetricsSink implements VoxtraceSink {
     this.conversations.labels(conv.platform, r.outcome).inc();
     this.active.labels(conv.platform).dec();
     for (const e of r.errors) this.error(e.layer);
+    if (isConnectAttempt(r) && failedToConnect(r)) this.connectFailures.inc();
+    if (r.taskCompleted !== null) (r.taskCompleted ? this.taskCompleted : this.taskNotCompleted).inc();
+    if (conv.spiked) this.spikeCalls.inc();
   }
 
   private error(layer: ErrorLayer): void {
@@ -370,6 +492,12 @@ export class MetricsSink implements VoxtraceSink {
     }
     child.observe(ms / 1000);
   }
+}
+
+/** A counter child whose series exists from the start (at 0). */
+function started(child: Inc): Inc {
+  child.inc(0);
+  return child;
 }
 
 function toolStatus(c: ToolCall): 'success' | 'error' | 'cancelled' | 'unfinished' {

@@ -47,6 +47,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
       ...o.metrics,
       registry: o.metrics?.registry ?? new Registry(),
       severity: () => monitor.severity,
+      thresholds: { latencySpikeMs: o.thresholds.e2eLatency.p95.criticalMs },
     });
   }
   monitor.start();

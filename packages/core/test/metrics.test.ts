@@ -151,6 +151,23 @@ describe('exposition', () => {
     expect(sampleValue(m, 'voxtrace_events_dropped_total', { reason: 'invalid_event' })).toBe(1);
     expect(sampleValue(m, 'voxtrace_diagnostics_total', { code: 'invalid_event' })).toBe(1);
     expect(sampleValue(m, 'voxtrace_severity')).toBe(0);
+    // The fleet counters: STT results (conv-c's STT failed: no result), component calls, turn errors.
+    expect(sampleValue(m, 'voxtrace_stt_results_total', { result: 'transcript' })).toBe(5);
+    expect(sampleValue(m, 'voxtrace_stt_results_total', { result: 'empty' })).toBe(0);
+    expect(sampleValue(m, 'voxtrace_component_calls_total', { component: 'llm' })).toBe(6);
+    expect(sampleValue(m, 'voxtrace_component_calls_total', { component: 'tool' })).toBe(2);
+    expect(sampleValue(m, 'voxtrace_component_calls_total', { component: 'tts' })).toBe(6);
+    expect(sampleValue(m, 'voxtrace_turn_errors_total', { layer: 'llm' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_turn_errors_total', { layer: 'tool' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_turn_errors_total', { layer: 'tts' })).toBe(0);
+    expect(sampleValue(m, 'voxtrace_task_results_total', { completed: 'true' })).toBe(1);
+    expect(sampleValue(m, 'voxtrace_task_results_total', { completed: 'false' })).toBe(0);
+    expect(sampleValue(m, 'voxtrace_call_connect_failures_total')).toBe(0);
+    expect(sampleValue(m, 'voxtrace_latency_spike_calls_total')).toBe(0);
+    // Every outcome of a platform exists from its first call, so `rate()` sees the first failure.
+    expect(sampleValue(m, 'voxtrace_conversations_total', { platform: 'vapi', outcome: 'voicemail' })).toBe(
+      0,
+    );
     // Conversation ids are never labels.
     expect(text).not.toMatch(/conv-[a-e]/);
 
@@ -205,17 +222,74 @@ describe('exposition', () => {
     expect(vt.registry).toBe(registry);
     for (let c = 0; c < 10; c++) call(vt, `c${c}`, { platform: `p${c}` }).end({ outcome: 'completed' });
     const m = parseExposition(await registry.metrics());
-    expect(m.get('voxtrace_conversations_total')!.samples.map((s) => s.labels.platform)).toEqual([
-      'p0',
-      'p1',
-      'p2',
-      '__other__',
-    ]);
+    expect([
+      ...new Set(m.get('voxtrace_conversations_total')!.samples.map((s) => s.labels.platform)),
+    ]).toEqual(['p0', 'p1', 'p2', '__other__']);
     expect(
       sampleValue(m, 'voxtrace_conversations_total', { platform: '__other__', outcome: 'completed' }),
     ).toBe(7);
     expect(() => createVoxtrace({ otlp: false, metrics: { registry } })).toThrow(MetricsError);
     expect(() => createVoxtrace({ otlp: false, metrics: { labelCap: 0 } })).toThrow(RangeError);
+  });
+
+  it("counts what the monitor's rates count, so a fleet's rules compute the same figures", async () => {
+    vt = createVoxtrace({ otlp: false, now: () => T0, monitor: { evaluationIntervalMs: 0 } });
+    // Two calls that never connect, one unanswered (not an attempt), one slow call (a 9 s turn),
+    // TTS and tool failures, an empty transcript, task results.
+    for (const id of ['x1', 'x2']) {
+      const c = vt.startConversation({ id, startedAt: T0 });
+      c.record({ type: 'error', at: T0 + 10, layer: 'telephony', message: 'SIP 503' });
+      c.end({ outcome: 'error', endedAt: T0 + 20 });
+    }
+    vt.startConversation({ id: 'x3', startedAt: T0 }).end({ outcome: 'unanswered', endedAt: T0 + 5 });
+    call(vt, 'ok', { turns: 4, tools: ['a', 'b', 'c'] }).end({ outcome: 'completed', taskCompleted: true });
+    call(vt, 'tasks', { turns: 2 }).end({ outcome: 'completed', taskCompleted: false });
+    const slow = vt.startConversation({ id: 'slow', startedAt: T0 });
+    slow.record({ type: 'user.speech.started', at: T0 });
+    slow.record({ type: 'user.speech.ended', at: T0 + 1000 });
+    slow.record({ type: 'stt.final', at: T0 + 1100, transcript: '' });
+    slow.record({ type: 'tts.started', at: T0 + 9000 });
+    slow.record({ type: 'tts.ended', at: T0 + 9500, error: 'voice not found' });
+    slow.record({ type: 'agent.speech.started', at: T0 + 10_000 });
+    slow.end({ outcome: 'completed', endedAt: T0 + 12_000 });
+
+    const m = parseExposition(await vt.registry!.metrics());
+    const v = (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(m, name, labels) ?? Number.NaN;
+    const sum = (name: string, filter: (l: Record<string, string>) => boolean = () => true) =>
+      m
+        .get(name)!
+        .samples.filter((s) => filter(s.labels))
+        .reduce((n, s) => n + s.value, 0);
+    const calls = sum('voxtrace_conversations_total');
+    const attempts = sum(
+      'voxtrace_conversations_total',
+      (l) => !['unanswered', 'voicemail'].includes(l.outcome!),
+    );
+    const rates = vt.monitor.snapshot().rates;
+    expect(rates.callConnectRate).toBeCloseTo(1 - v('voxtrace_call_connect_failures_total') / attempts, 12);
+    expect(rates.callConnectRate).toBeCloseTo(3 / 5, 12);
+    const tasks = v('voxtrace_task_results_total', { completed: 'true' });
+    expect(rates.taskCompletionRate).toBe(
+      tasks / (tasks + v('voxtrace_task_results_total', { completed: 'false' })),
+    );
+    expect(rates.latencySpikeCallShare).toBe(v('voxtrace_latency_spike_calls_total') / calls);
+    expect(v('voxtrace_latency_spike_calls_total')).toBe(1);
+    expect(rates.sttTranscriptRate).toBe(
+      v('voxtrace_stt_results_total', { result: 'transcript' }) / v('stt_transcription_requests_total'),
+    );
+    expect(v('voxtrace_stt_results_total', { result: 'empty' })).toBe(1);
+    for (const [layer, rate] of [
+      ['tts', rates.ttsErrorRate],
+      ['tool', rates.toolErrorRate],
+      ['llm', rates.llmErrorRate],
+    ] as const) {
+      const errors = v('voxtrace_turn_errors_total', { layer });
+      const made = v('voxtrace_component_calls_total', { component: layer });
+      expect(rate, layer).toBe(errors / Math.max(made, errors));
+    }
+    expect(rates.ttsErrorRate).toBe(1 / 7);
+    expect(rates.toolErrorRate).toBe(4 / 12);
   });
 
   it('reports the current severity and agent_workers_active, and turns off with metrics: false', async () => {

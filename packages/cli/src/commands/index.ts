@@ -1,5 +1,9 @@
+import { dashboard } from './dashboard.js';
 import { dev } from './dev.js';
+import { postmortem } from './postmortem.js';
 import { replay } from './replay.js';
+import { rules } from './rules.js';
+import { runbooks } from './runbooks.js';
 
 /** The subcommands of `voxtrace`, by name. */
 export interface Command {
@@ -10,4 +14,4 @@ export interface Command {
 }
 
 /** Registered subcommands. */
-export const commands: Record<string, Command> = { dev, replay };
+export const commands: Record<string, Command> = { dashboard, dev, postmortem, replay, rules, runbooks };

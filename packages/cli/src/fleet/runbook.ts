@@ -28,6 +28,8 @@ export interface RunbookAlert {
   sev: Severity;
   /** The layer it implicates; `null` for end-to-end alerts (diagnose every layer). */
   layer: Layer | null;
+  /** PromQL to run first: the figure per process, per provider, errors by layer… */
+  queries?: readonly { title: string; promql: string }[];
 }
 
 /** File name of an alert's runbook. */
@@ -75,6 +77,15 @@ export function renderRunbook(alert: RunbookAlert, reviewedOn: string): string {
     alert.expr,
     '```',
     '',
+    ...(alert.queries?.length
+      ? [
+          '## Diagnostic queries',
+          '',
+          'Run these in Prometheus (or Grafana Explore) to see where it comes from:',
+          '',
+          ...alert.queries.flatMap((q) => [`**${q.title}**`, '', '```promql', q.promql, '```', '']),
+        ]
+      : []),
     `## Severity: ${alert.sev}`,
     '',
     `${level.scope}. Response time: ${level.responseTime.label}. Updates every ${level.updateEvery.minMinutes === level.updateEvery.maxMinutes ? duration(level.updateEvery.minMinutes * 60) : `${duration(level.updateEvery.minMinutes * 60)} to ${duration(level.updateEvery.maxMinutes * 60)}`} (${level.updateChannels.join(', ')}).`,

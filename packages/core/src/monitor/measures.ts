@@ -295,6 +295,16 @@ export const MEASURES: Record<MonitorMetric, Measure> = {
   },
 };
 
+/** What a figure is called and in which unit it is measured. */
+export type MonitorMetricInfo = Pick<Measure, 'label' | 'unit'>;
+
+/** Name and unit of every figure, for messages, rule files and dashboards outside the monitor. */
+export const MONITOR_METRIC_INFO: Readonly<Record<MonitorMetric, MonitorMetricInfo>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(MEASURES).map(([m, { label, unit }]) => [m, Object.freeze({ label, unit })]),
+  ) as Record<MonitorMetric, MonitorMetricInfo>,
+);
+
 /** Error layers, in the order the window counts them. */
 export const ERROR_LAYERS = [
   'telephony',
