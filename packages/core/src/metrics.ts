@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import type { ErrorLayer } from './events.js';
+import type { ExportStats } from './export.js';
 import { hasSttError, isSttRequest, turnFailed } from './monitor/facts.js';
 import type { ConversationRecord, ToolCall, TurnRecord } from './records.js';
 import type { ConversationInfo, ConversationSink, VoxtraceSink } from './sink.js';
@@ -46,6 +47,10 @@ export const VOXTRACE_METRIC_NAMES = {
   eventsDroppedTotal: 'voxtrace_events_dropped_total',
   diagnosticsTotal: 'voxtrace_diagnostics_total',
   labelOverflowTotal: 'voxtrace_label_overflow_total',
+  spansExportedTotal: 'voxtrace_spans_exported_total',
+  spansDroppedTotal: 'voxtrace_spans_dropped_total',
+  spanExportFailuresTotal: 'voxtrace_span_export_failures_total',
+  spanQueueSize: 'voxtrace_span_queue_size',
 } as const;
 
 /** Value of the `voxtrace_severity` gauge for each severity; 0 is none. Higher is worse. */
@@ -140,7 +145,14 @@ export class MetricsSink implements VoxtraceSink {
   private readonly diagnostics: Counter<'code'>;
   private readonly overflow: Counter<'metric' | 'label'>;
 
-  constructor(options: MetricsOptions & { registry: AnyRegistry; severity: () => Severity | null }) {
+  constructor(
+    options: MetricsOptions & {
+      registry: AnyRegistry;
+      severity: () => Severity | null;
+      /** Span export counters, read at each scrape (all zero when voxtrace does not own the export). */
+      exportStats?: () => ExportStats;
+    },
+  ) {
     this.registry = options.registry;
     this.labelCap = options.labelCap ?? 100;
     if (!Number.isInteger(this.labelCap) || this.labelCap < 1)
@@ -282,6 +294,55 @@ export class MetricsSink implements VoxtraceSink {
         help: 'Label values replaced by __other__ because the label reached its cap, by metric and label',
         labelNames: ['metric', 'label'] as const,
         registers: [],
+      }),
+    );
+    // Span export outcomes, read from the export queue at scrape time: nothing on the hot path.
+    const exportStats = options.exportStats;
+    reg(
+      new Counter({
+        name: N.spansExportedTotal,
+        help: 'Spans the OTLP collector accepted',
+        registers: [],
+        collect() {
+          this.reset();
+          this.inc(exportStats?.().exportedSpans ?? 0);
+        },
+      }),
+    );
+    reg(
+      new Counter({
+        name: N.spansDroppedTotal,
+        help: 'Spans lost before reaching the collector, by reason: queue_full (export queue full), export_failed (the export failed after retries), shutdown (ended after shutdown)',
+        labelNames: ['reason'] as const,
+        registers: [],
+        collect() {
+          const s = exportStats?.();
+          this.reset();
+          this.labels('queue_full').inc(s?.droppedSpans.queue_full ?? 0);
+          this.labels('export_failed').inc(s?.failedSpans ?? 0);
+          this.labels('shutdown').inc(s?.droppedSpans.shutdown ?? 0);
+        },
+      }),
+    );
+    reg(
+      new Counter({
+        name: N.spanExportFailuresTotal,
+        help: 'OTLP export requests (batches of spans) that failed after the exporter retries',
+        registers: [],
+        collect() {
+          this.reset();
+          this.inc(exportStats?.().failedBatches ?? 0);
+        },
+      }),
+    );
+    reg(
+      new Gauge({
+        name: N.spanQueueSize,
+        help: 'Spans waiting in the export queue',
+        registers: [],
+        collect() {
+          this.set(exportStats?.().queuedSpans ?? 0);
+        },
       }),
     );
     const cap = (metric: string, label: string) =>

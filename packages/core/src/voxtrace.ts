@@ -10,6 +10,7 @@ import { Conversation, type ConversationOptions, type EndOptions } from './conve
 import type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
 import type { EventAttributes, VoiceEvent } from './events.js';
 import { createTracing, type ExportStats, type OtlpOptions } from './export.js';
+import type { SpanDropReason } from './export-queue.js';
 import { randomTraceId, traceIdForConversation } from './ids.js';
 import type { AnyRegistry, MetricsOptions } from './metrics.js';
 import type { Incident } from './monitor/incidents.js';
@@ -171,6 +172,8 @@ class Hub implements Voxtrace {
   private readonly counters = { conversations: 0, turns: 0 };
   private readonly diagnosticCounts: Partial<Record<DiagnosticCode, number>> = {};
   private readonly timer: NodeJS.Timeout;
+  /** Span drops not yet reported in a diagnostic, and when the last report went out. */
+  private readonly drops = { unreported: 0, reportedAt: Number.NEGATIVE_INFINITY };
   private shuttingDown: Promise<void> | null = null;
 
   constructor(private readonly opts: VoxtraceOptions) {
@@ -184,6 +187,7 @@ class Hub implements Voxtrace {
       monitor: opts.monitor,
       onIncident: (incident) => this.emitIncident(incident),
       onDiagnostic: (d) => this.diagnose(d),
+      exportStats: () => this.tracing.stats,
     });
     this.monitor = observability.monitor;
     this.registry = observability.registry;
@@ -195,6 +199,7 @@ class Hub implements Voxtrace {
       spanProcessors: opts.spanProcessors,
       batch: opts.batch,
       onDiagnostic: (d) => this.diagnose(d),
+      onDrop: (reason) => this.spanDropped(reason),
     });
     this.tracerProvider = this.tracing.provider;
     this.traceSink = new TraceSink({
@@ -324,6 +329,23 @@ class Hub implements Voxtrace {
   ended(live: Live, record: ConversationRecord): void {
     this.open.delete(live.id);
     for (const l of this.listeners.conversation) this.call(l, record);
+  }
+
+  /** Reports dropped spans in a diagnostic at most every 10 s (the metrics count each one). */
+  private spanDropped(reason: SpanDropReason): void {
+    this.drops.unreported++;
+    const now = this.now();
+    if (now - this.drops.reportedAt < 10_000) return;
+    const why =
+      reason === 'queue_full'
+        ? 'the export queue is full: the collector is down or slow'
+        : 'they ended after shutdown';
+    this.diagnose({
+      code: 'spans_dropped',
+      message: `${this.drops.unreported} span(s) dropped, ${why} (see voxtrace_spans_dropped_total)`,
+    });
+    this.drops.unreported = 0;
+    this.drops.reportedAt = now;
   }
 
   /** Calls a user callback; an error is counted, never rethrown (and never re-reported, to avoid loops). */
