@@ -5,9 +5,11 @@
  * here ends in exactly one of: exported or failed (counted by the {@link CountingExporter} when the
  * exporter answers), dropped because the queue was full, or dropped because it ended after shutdown.
  *
- * One export request is in flight at a time. An exporter that never answers holds the queue for at
- * most `exportTimeoutMillis`; its batch is then counted when (if ever) the exporter calls back, and
- * the queue moves on. Memory is bounded by `maxQueueSize` spans plus the batch in flight.
+ * Nothing of the export runs on the caller's stack: `onEnd` only queues (a full batch schedules the
+ * export on the next turn of the event loop), so serialization and I/O never delay an agent's event
+ * handler. One export request is in flight at a time. An exporter that never answers holds the queue
+ * for at most `exportTimeoutMillis`; its batch is then counted when (if ever) the exporter calls back,
+ * and the queue moves on. Memory is bounded by `maxQueueSize` spans plus the batches in flight.
  */
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
@@ -35,6 +37,7 @@ export class ExportQueue implements SpanProcessor {
   private readonly delayMs: number;
   private readonly timeoutMs: number;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | null = null;
   private closed = false;
   private shutdownOnce: Promise<void> | null = null;
@@ -61,8 +64,12 @@ export class ExportQueue implements SpanProcessor {
     if (this.closed) return this.drop('shutdown');
     if (this.queue.length >= this.maxQueueSize) return this.drop('queue_full');
     this.queue.push(span);
-    if (this.queue.length >= this.maxBatch) this.pump();
-    else if (!this.timer && !this.inFlight) {
+    if (this.queue.length >= this.maxBatch) {
+      if (!this.immediate && !this.inFlight) {
+        this.immediate = setImmediate(() => this.pump());
+        this.immediate.unref();
+      }
+    } else if (!this.timer && !this.inFlight) {
       this.timer = setTimeout(() => this.pump(), this.delayMs);
       this.timer.unref();
     }
@@ -95,7 +102,9 @@ export class ExportQueue implements SpanProcessor {
 
   private clearTimer(): void {
     clearTimeout(this.timer);
+    clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
   }
 
   /** Starts the next export unless one is in flight; when it ends, continues while spans wait. */
@@ -122,8 +131,12 @@ export class ExportQueue implements SpanProcessor {
         clearTimeout(timer);
         resolve();
       };
-      // The exporter's own HTTP calls must not be traced into this provider.
-      context.with(suppressTracing(context.active()), () => this.exporter.export(batch, done));
+      try {
+        // The exporter's own HTTP calls must not be traced into this provider.
+        context.with(suppressTracing(context.active()), () => this.exporter.export(batch, done));
+      } catch {
+        done(); // CountingExporter counts a throwing exporter; this only guards against a bug of ours.
+      }
     }).finally(() => {
       if (this.inFlight === flight) this.inFlight = null;
     });
