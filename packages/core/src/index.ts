@@ -24,6 +24,7 @@ export {
   attributesSchema,
   type ErrorLayer,
   type EventAttributes,
+  isExactVoiceEvent,
   layerSchema,
   type ParsedEvent,
   parseVoiceEvent,
