@@ -8,10 +8,11 @@
  * without bound. Conversation ids are never labels.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
+import { Counter, Gauge, type Registry, type RegistryContentType } from 'prom-client';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import type { ErrorLayer } from './events.js';
 import type { ExportStats } from './export.js';
+import { FastHistogram, type HistogramChild } from './histogram.js';
 import { hasSttError, isSttRequest, turnFailed } from './monitor/facts.js';
 import type { ConversationRecord, ToolCall, TurnRecord } from './records.js';
 import type { ConversationInfo, ConversationSink, VoxtraceSink } from './sink.js';
@@ -97,7 +98,6 @@ export class LabelCap {
 }
 
 type Inc = { inc(n?: number): void };
-type Obs = { observe(v: number): void };
 
 /** Components of `voxtrace_component_latency_seconds`. */
 type Component = 'stt' | 'turn_detection' | 'llm_ttft' | 'llm' | 'tool' | 'tts_ttfb' | 'network';
@@ -130,12 +130,12 @@ export class MetricsSink implements VoxtraceSink {
   private readonly reasonCap: LabelCap;
   private readonly requestsSuccess: Inc;
   private readonly requestsError: Inc;
-  private readonly response: Histogram;
+  private readonly response: FastHistogram;
   private readonly sttRequests: Counter;
   private readonly sttErrors: Counter;
   private readonly workers: Gauge;
-  private readonly componentLatency: Histogram<'component' | 'provider'>;
-  private readonly componentChildren = new Map<string, Map<string, Obs>>();
+  private readonly componentLatency: FastHistogram<'component' | 'provider'>;
+  private readonly componentChildren = new Map<string, Map<string, HistogramChild>>();
   private readonly conversations: Counter<'platform' | 'outcome'>;
   private readonly active: Gauge<'platform'>;
   private readonly interruptions: Counter<'platform'>;
@@ -182,14 +182,12 @@ export class MetricsSink implements VoxtraceSink {
     // Both series exist from the start, so the error ratio reads 0 rather than nothing.
     this.requestsSuccess.inc(0);
     this.requestsError.inc(0);
-    this.response = reg(
-      new Histogram({
-        name: SEED_METRIC_NAMES.responseSeconds,
-        help: 'Time from user speech end to first agent audio',
-        buckets: [...RESPONSE_LATENCY_BUCKETS_SECONDS],
-        registers: [],
-      }),
-    );
+    this.response = new FastHistogram({
+      name: SEED_METRIC_NAMES.responseSeconds,
+      help: 'Time from user speech end to first agent audio',
+      buckets: RESPONSE_LATENCY_BUCKETS_SECONDS,
+    });
+    reg(this.response.asMetric());
     this.sttRequests = reg(
       new Counter({
         name: SEED_METRIC_NAMES.sttRequestsTotal,
@@ -212,15 +210,13 @@ export class MetricsSink implements VoxtraceSink {
       }),
     );
     this.workers.set(1);
-    this.componentLatency = reg(
-      new Histogram({
-        name: N.componentLatencySeconds,
-        help: 'Latency of each pipeline component (stt, turn_detection, llm_ttft, llm, tool, tts_ttfb, network) by provider',
-        labelNames: ['component', 'provider'] as const,
-        buckets: [...RESPONSE_LATENCY_BUCKETS_SECONDS],
-        registers: [],
-      }),
-    );
+    this.componentLatency = new FastHistogram({
+      name: N.componentLatencySeconds,
+      help: 'Latency of each pipeline component (stt, turn_detection, llm_ttft, llm, tool, tts_ttfb, network) by provider',
+      labelNames: ['component', 'provider'] as const,
+      buckets: RESPONSE_LATENCY_BUCKETS_SECONDS,
+    });
+    reg(this.componentLatency.asMetric());
     this.conversations = reg(
       new Counter({
         name: N.conversationsTotal,
