@@ -15,6 +15,7 @@ export interface ReceivedSpan {
   endMs: number;
   attributes: Record<string, unknown>;
   status: { code?: number; message?: string };
+  events: { name: string; attributes: Record<string, unknown> }[];
   resource: Record<string, unknown>;
 }
 
@@ -90,6 +91,10 @@ export async function startOtlpReceiver(options: { port?: number } = {}): Promis
               endMs: Math.round(Number(BigInt(s.endTimeUnixNano) / 1000n) / 1000),
               attributes: attrs(s.attributes),
               status: s.status ?? {},
+              events: (s.events ?? []).map((e: { name: string; attributes?: [] }) => ({
+                name: e.name,
+                attributes: attrs(e.attributes),
+              })),
               resource,
             });
           }

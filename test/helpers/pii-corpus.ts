@@ -109,20 +109,24 @@ export const SAY = {
   error: (v: string) => `no account matches ${v}`,
 };
 
+/** Numbers as written: digits, possibly grouped by spaces, dashes, dots, parentheses or a plus. */
+const NUMBER_RUN = /\d(?:[ ().+-]*\d)*/g;
+
 /**
- * The leaks of one item in an exported span text: secrets anywhere, and (in content attributes only,
- * which carry no ids or timestamps) six of its digits in a row.
+ * The leaks of one item in exported span text: secrets anywhere, and (in content, which carries no ids
+ * or timestamps) a written number holding six of its digits in a row.
  */
 export function leaksOf(item: PiiItem, everything: string, content: string): string[] {
   const found: string[] = [];
   const all = everything.toLowerCase();
   for (const s of item.secrets) if (all.includes(s.toLowerCase())) found.push(s);
   if (item.digits.length >= 6) {
-    const kept = digitsOf(content);
+    const runs = (content.match(NUMBER_RUN) ?? []).map(digitsOf);
     for (let i = 0; i + 6 <= item.digits.length; i++) {
       const window = item.digits.slice(i, i + 6);
-      if (kept.includes(window)) {
-        found.push(`digits ${window}`);
+      const run = runs.find((r) => r.includes(window));
+      if (run) {
+        found.push(`digits ${window} in ${run}`);
         break;
       }
     }

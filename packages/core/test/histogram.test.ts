@@ -3,7 +3,7 @@
  * own `Histogram` would expose the same observations: same text in both content types, same JSON.
  */
 import fc from 'fast-check';
-import { Histogram, Registry } from 'prom-client';
+import { Histogram, Registry, type RegistryContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { FastHistogram } from '../src/histogram.js';
 
@@ -15,9 +15,11 @@ const observation = fc.record({
   value: fc.oneof(fc.double({ min: 0, max: 10, noNaN: true }), fc.constantFrom(0, 0.1, 0.25, 5, 5.0001)),
 });
 
-async function pair(contentType: string) {
-  const ours = new Registry(contentType as never);
-  const theirs = new Registry(contentType as never);
+async function pair(contentType: RegistryContentType) {
+  const ours = new Registry<RegistryContentType>();
+  const theirs = new Registry<RegistryContentType>();
+  ours.setContentType(contentType);
+  theirs.setContentType(contentType);
   const labeled = new FastHistogram({
     name: 'lat',
     help: 'h',
