@@ -18,7 +18,7 @@ import { createVapiWebhookHandler } from '@voxtrace/vapi';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './helpers/otlp-receiver.js';
-import { leaksOf, PII_CORPUS, type PiiItem, SAY } from './helpers/pii-corpus.js';
+import { leaksOf, PII_CORPUS, SAY } from './helpers/pii-corpus.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (name: string) =>
