@@ -206,19 +206,21 @@ const FIELDS: ReadonlyMap<string, Check> = new Map<string, Check>([
   ['message', maxLength(10_000)],
 ]);
 
-/** Per event type: its fields and their rules, taken from the schema's shape. */
-const SHAPES: ReadonlyMap<unknown, { keys: ReadonlySet<string>; checks: [string, Check][] }> = new Map(
+/** Per event type: its fields and their rules (parallel arrays), taken from the schema's shape. */
+const SHAPES: ReadonlyMap<unknown, { keys: string[]; checks: Check[]; known: ReadonlySet<string> }> = new Map(
   voiceEventSchema.options.flatMap((o) => {
     const type = o.shape.type.value;
-    const checks: [string, Check][] = [['type', (v) => v === type]];
+    const keys = ['type'];
+    const checks: Check[] = [(v) => v === type];
     for (const key of Object.keys(o.shape)) {
       if (key === 'type') continue;
       const check = FIELDS.get(key);
       // A field without a rule here keeps its event type on the zod path.
       if (!check) return [];
-      checks.push([key, check]);
+      keys.push(key);
+      checks.push(check);
     }
-    return [[type, { keys: new Set(checks.map(([k]) => k)), checks }] as const];
+    return [[type, { keys, checks, known: new Set(keys) }] as const];
   }),
 );
 
@@ -231,12 +233,10 @@ export function isExactVoiceEvent(input: unknown): input is VoiceEvent {
   const shape = SHAPES.get(input.type);
   if (!shape) return false;
   // Every field read as the schema reads it (a missing required field reads undefined and fails)…
-  for (let i = 0; i < shape.checks.length; i++) {
-    const [key, check] = shape.checks[i]!;
-    if (!check(input[key])) return false;
-  }
+  const { keys, checks } = shape;
+  for (let i = 0; i < keys.length; i++) if (!checks[i]!(input[keys[i]!])) return false;
   // …and no key the schema would strip.
-  for (const k in input) if (!shape.keys.has(k)) return false;
+  for (const k in input) if (!shape.known.has(k)) return false;
   return true;
 }
 

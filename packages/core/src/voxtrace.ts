@@ -412,18 +412,22 @@ class Live implements ConversationHandle {
     this.startedAt = init.startedAt!;
     this.now = init.now ?? Date.now;
     this.lastActivity = this.now();
+    // Only sinks that take live events get them (none of voxtrace's own do): no per-event loop otherwise.
+    const live = receivers.filter((r) => r.event);
     this.conv = new Conversation({
       ...init,
-      onEvent: (event, at) => {
-        for (const r of receivers) {
-          if (!r.event) continue;
-          try {
-            r.event(event, at);
-          } catch (err) {
-            this.sinkError(err);
-          }
-        }
-      },
+      onEvent:
+        live.length === 0
+          ? undefined
+          : (event, at) => {
+              for (const r of live) {
+                try {
+                  r.event!(event, at);
+                } catch (err) {
+                  this.sinkError(err);
+                }
+              }
+            },
       onTurn: (turn) => this.deliver((r) => r.turn?.(turn), turn),
       onDiagnostic: (d) => hub.diagnose(d),
     });
