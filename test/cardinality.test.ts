@@ -56,6 +56,8 @@ describe('label cardinality', () => {
           values.get(label)!.add(value);
         }
       }
+      // Conversation ids are never label values.
+      for (const seen of values.values()) for (const v of seen) expect(v, family.name).not.toMatch(/^c-\d+$/);
       for (const [label, seen] of values) {
         const distinct = [...seen].filter((v) => v !== OVERFLOW_LABEL_VALUE);
         expect(distinct.length, `${family.name}{${label}}`).toBeLessThanOrEqual(CAP);

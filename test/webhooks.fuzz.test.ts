@@ -361,6 +361,10 @@ describe('Retell webhook handler', () => {
           delta: fc.integer({ min: 300_001, max: 10 ** 12 }),
         }),
         fc.record({
+          kind: fc.constant('future' as const),
+          delta: fc.integer({ min: 300_001, max: 10 ** 12 }),
+        }),
+        fc.record({
           kind: fc.constant('key' as const),
           key: fc.string({ minLength: 1 }).filter((k) => k !== RETELL_KEY),
         }),
@@ -392,6 +396,9 @@ describe('Retell webhook handler', () => {
               break;
             case 'stale':
               header = signRetellPayload(raw, RETELL_KEY, now - t.delta);
+              break;
+            case 'future':
+              header = signRetellPayload(raw, RETELL_KEY, now + t.delta);
               break;
             case 'key':
               header = signRetellPayload(raw, t.key, now);

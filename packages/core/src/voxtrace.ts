@@ -35,7 +35,11 @@ export interface VoxtraceOptions {
   tracerProvider?: TracerProvider;
   /** More span processors on voxtrace's own provider (an in-memory exporter in tests, a console exporter). */
   spanProcessors?: SpanProcessor[];
-  /** `BatchSpanProcessor` settings of the OTLP export (queue size, batch size, delay). */
+  /**
+   * The OTLP export queue (OpenTelemetry's `BufferConfig`: `maxQueueSize` default 2048,
+   * `maxExportBatchSize` 512, `scheduledDelayMillis` 5000, `exportTimeoutMillis` 30 000). A span that
+   * finds the queue full is dropped and counted (`voxtrace_spans_dropped_total{reason="queue_full"}`).
+   */
   batch?: BufferConfig;
   /** Overrides merged over the seed thresholds and validated; throws `ThresholdError` when inconsistent. */
   thresholds?: ThresholdOverrides;

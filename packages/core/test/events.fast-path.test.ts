@@ -3,7 +3,7 @@
  * exactly when zod would accept it and return it unchanged. Inputs are built from every field of every
  * event type with valid and invalid values (edges of each rule), unknown keys and odd objects.
  */
-import { isExactVoiceEvent, VOICE_EVENT_TYPES, voiceEventSchema } from '@voxtrace/core';
+import { createVoxtrace, isExactVoiceEvent, VOICE_EVENT_TYPES, voiceEventSchema } from '@voxtrace/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -146,6 +146,31 @@ describe('isExactVoiceEvent', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('events taken without copying', () => {
+  it('an agent may reuse one event object: each record is its own event, not a duplicate', async () => {
+    const vt = createVoxtrace({ otlp: false, lateGraceMs: 0 });
+    const turns: number[] = [];
+    vt.on('turn', (t) => turns.push(t.e2eLatencyMs!));
+    const conv = vt.startConversation({ id: 'reuse', startedAt: 0 });
+    const event: { type: string; at: number } = { type: '', at: 0 };
+    const say = (type: string, at: number) => {
+      event.type = type;
+      event.at = at;
+      conv.record(event as never);
+    };
+    for (const start of [1000, 10_000]) {
+      say('user.speech.started', start);
+      say('user.speech.ended', start + 1000);
+      say('agent.speech.started', start + 1800);
+      say('agent.speech.ended', start + 3000);
+    }
+    conv.end({ endedAt: 20_000 });
+    expect(turns).toEqual([800, 800]);
+    expect(vt.stats().diagnostics.duplicate_event).toBeUndefined();
+    await vt.shutdown();
   });
 });
 
