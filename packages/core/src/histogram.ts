@@ -72,7 +72,7 @@ export class FastHistogram<L extends string = string> {
   labels(...values: string[]): HistogramChild {
     if (values.length !== this.labelNames.length)
       throw new RangeError(`${this.name}: expected ${this.labelNames.length} label values`);
-    const key = values.join('\u0000');
+    const key = JSON.stringify(values);
     let child = this.children.get(key);
     if (!child) {
       const labels: Record<string, string> = {};

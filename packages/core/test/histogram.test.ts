@@ -67,6 +67,13 @@ describe('FastHistogram', () => {
     });
   }
 
+  it('keeps label sets apart whatever characters their values hold', async () => {
+    const h = new FastHistogram({ name: 'x', help: 'x', labelNames: ['a', 'b'], buckets: BUCKETS });
+    h.labels('p\u0000q', 'r').observe(1);
+    h.labels('p', 'q\u0000r').observe(1);
+    expect((await h.get()).values.filter((v) => v.metricName === 'x_count')).toHaveLength(2);
+  });
+
   it('ignores a non-finite value instead of throwing', () => {
     const h = new FastHistogram({ name: 'x', help: 'x', buckets: BUCKETS });
     expect(() => h.observe(Number.POSITIVE_INFINITY)).not.toThrow();
