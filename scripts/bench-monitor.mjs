@@ -131,7 +131,10 @@ function oneLatencyTurn(e2e, i) {
 const VALUES_PER_FULL_TURN = 12;
 const info = { id: 'bench', platform: 'custom', startedAt: T0, traceId: '0'.repeat(32), attributes: {} };
 
-/** Observation cost rows (see the module comment), plus reading the window. */
+/**
+ * Observation cost rows (see the module comment), plus reading the window. `figures` holds the
+ * speedups and the per-call times (ns) behind them.
+ */
 export async function observationRows({ rounds } = {}) {
   const latencies = Array.from(
     { length: 4096 },
@@ -211,7 +214,7 @@ export async function observationRows({ rounds } = {}) {
   await monitor.shutdown();
   await read.shutdown();
 
-  return [
+  const rows = [
     row(
       'Monitor: one latency into a 5-min sliding-window quantile estimate (a turn carrying one latency, with its counters) vs one `Summary.observe` with the same window',
       fmt.ns(m['monitor: one latency'].p50),
@@ -253,6 +256,15 @@ export async function observationRows({ rounds } = {}) {
       null,
     ),
   ];
+  const figures = {
+    one,
+    turn,
+    oneNs: m['monitor: one latency'].p50 * 1000,
+    turnNs: m['monitor: one full turn'].p50 * 1000,
+    windowedNs: m['prom-client Summary.observe, 5-min window'].p50 * 1000,
+    valuesPerTurn: VALUES_PER_FULL_TURN,
+  };
+  return Object.assign(rows, { figures });
 }
 
 /** Exact value at quantile q: the order statistic of rank q·(n − 1), as DDSketch defines it. */
