@@ -464,7 +464,9 @@ processing: ${fmt.us(main.voxtrace.p50 - own)} against ${fmt.us(base)}); the res
 ${fmt.us(own)} per turn, ${fmt.ns(own / EVENTS_PER_TURN)} per event. Of it, metrics and monitor take ${fmt.us(own - noSinks)},
 content redaction ${fmt.us(noSinks - noContent)}, and the agent's own event objects ${fmt.us(events)}; the remaining
 ${fmt.us(noContent - events)} are validation, the conversation state machine, the turn record with its latency
-breakdown, and building the spans' attributes.
+breakdown, and building the spans' attributes (a profile puts the largest shares in validation, about 70 ns per
+event, and in the clock read and dispatch of \`record()\`; the no-op provider's own span handling is about 1 µs of
+it).
 
 ${monitorNote(observation.figures)}
 
