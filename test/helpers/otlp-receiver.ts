@@ -1,6 +1,7 @@
 /**
  * A minimal OTLP/HTTP JSON traces receiver on 127.0.0.1 for tests: decodes each request into flat
- * spans (hex ids, ms times, plain attribute values). `status` lets a test make it fail.
+ * spans (hex ids, ms times, plain attribute values). `status` lets a test make it fail, `hang` makes
+ * it read requests and never answer, and `port` restarts a collector where a stopped one was.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ export interface ReceivedSpan {
   endMs: number;
   attributes: Record<string, unknown>;
   status: { code?: number; message?: string };
+  events: { name: string; attributes: Record<string, unknown> }[];
   resource: Record<string, unknown>;
 }
 
@@ -44,21 +46,33 @@ export interface OtlpReceiver {
   /** HTTP status to answer with (default 200). */
   status: number;
   headers: Record<string, string>;
+  /** Read each request and never answer it. */
+  hang: boolean;
+  /** Requests read and not answered (in `hang` mode). */
+  readonly hanging: number;
+  port: number;
   close(): Promise<void>;
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(options: { port?: number } = {}): Promise<OtlpReceiver> {
   const state = {
     spans: [] as ReceivedSpan[],
     requests: 0,
     status: 200,
     headers: {} as Record<string, string>,
+    hang: false,
+    hanging: 0,
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       state.requests++;
+      if (state.hang) {
+        state.hanging++;
+        res.on('close', () => state.hanging--);
+        return;
+      }
       if (state.status !== 200) {
         res.writeHead(state.status, state.headers).end();
         return;
@@ -77,6 +91,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
               endMs: Math.round(Number(BigInt(s.endTimeUnixNano) / 1000n) / 1000),
               attributes: attrs(s.attributes),
               status: s.status ?? {},
+              events: (s.events ?? []).map((e: { name: string; attributes?: [] }) => ({
+                name: e.name,
+                attributes: attrs(e.attributes),
+              })),
               resource,
             });
           }
@@ -85,11 +103,17 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}/v1/traces`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Hanging requests and idle keep-alive sockets would hold close() open.
+        server.closeAllConnections();
+      }),
   }) as OtlpReceiver;
 }
 

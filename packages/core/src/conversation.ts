@@ -10,7 +10,13 @@
  * - exact duplicates (same type, time and key) are dropped, invalid events are counted.
  */
 import type { Diagnostic, DiagnosticHandler } from './diagnostics.js';
-import { type EventAttributes, parseVoiceEvent, type VoiceEvent, type VoiceEventOf } from './events.js';
+import {
+  type EventAttributes,
+  isExactVoiceEvent,
+  parseVoiceEvent,
+  type VoiceEvent,
+  type VoiceEventOf,
+} from './events.js';
 import type {
   Bottleneck,
   ComponentCall,
@@ -110,7 +116,8 @@ export class Conversation {
   private readonly errors: TurnError[] = [];
   private interruptions = 0;
   private lastAt: number;
-  private readonly recent: VoiceEvent[] = [];
+  /** The last events' identities (type, time, key), for {@link isDuplicate}: a ring, not the events. */
+  private readonly recent = new RecentEvents();
   private record_: ConversationRecord | null = null;
   private readonly counts: EventStats = { events: 0, invalid: 0, duplicates: 0, late: 0 };
 
@@ -155,7 +162,7 @@ export class Conversation {
       return;
     }
     let event: VoiceEvent;
-    if (this.opts.validate === false) {
+    if (this.opts.validate === false || isExactVoiceEvent(input)) {
       event = input as VoiceEvent;
     } else {
       const parsed = parseVoiceEvent(input);
@@ -239,11 +246,10 @@ export class Conversation {
   /** Same type, time and key as one of the last few events: a retry or a double emit. */
   private isDuplicate(e: VoiceEvent): boolean {
     if (e.at === undefined) return false;
-    for (const r of this.recent) {
-      if (r.at === e.at && r.type === e.type && sameKey(r, e)) return true;
-    }
-    if (this.recent.length >= DEDUPE_WINDOW) this.recent.shift();
-    this.recent.push(e);
+    const callId = (e as { callId?: string }).callId;
+    const transcript = (e as { transcript?: string }).transcript;
+    if (this.recent.has(e.type, e.at, callId, transcript)) return true;
+    this.recent.add(e.type, e.at, callId, transcript);
     return false;
   }
 
@@ -620,9 +626,12 @@ export class Conversation {
 
   private finalize(t: TurnState): void {
     const endedAt = Math.max(t.closedAt ?? t.lastAt, t.lastAt);
-    for (const c of [...t.llm, ...t.tools, ...t.tts]) {
-      if (c.endedAt === null) c.unfinished = true;
-      c.durationMs = c.startedAt !== null && c.endedAt !== null ? c.endedAt - c.startedAt : null;
+    for (const calls of [t.llm, t.tools, t.tts] as ComponentCall[][]) {
+      for (let i = 0; i < calls.length; i++) {
+        const c = calls[i]!;
+        if (c.endedAt === null) c.unfinished = true;
+        c.durationMs = c.startedAt !== null && c.endedAt !== null ? c.endedAt - c.startedAt : null;
+      }
     }
     for (const c of t.llm) c.ttftMs = diff(c.startedAt, c.firstTokenAt);
     for (const c of t.tts) c.ttfbMs = diff(c.startedAt, c.firstAudioAt);
@@ -694,11 +703,40 @@ export function replayConversation(
   return c.end({ endedAt: c.lastEventAt, ...options.end });
 }
 
-function sameKey(a: VoiceEvent, b: VoiceEvent): boolean {
-  return (
-    (a as { callId?: string }).callId === (b as { callId?: string }).callId &&
-    (a as { transcript?: string }).transcript === (b as { transcript?: string }).transcript
-  );
+/**
+ * Identities of the last {@link DEDUPE_WINDOW} timed events, in a fixed ring: no allocation per event,
+ * and no reference kept to the caller's objects (which it may reuse).
+ */
+class RecentEvents {
+  private readonly types = new Array<string>(DEDUPE_WINDOW);
+  private readonly ats = new Float64Array(DEDUPE_WINDOW);
+  private readonly callIds = new Array<string | undefined>(DEDUPE_WINDOW);
+  private readonly transcripts = new Array<string | undefined>(DEDUPE_WINDOW);
+  private size = 0;
+  private next = 0;
+
+  has(type: string, at: number, callId: string | undefined, transcript: string | undefined): boolean {
+    for (let i = 0; i < this.size; i++) {
+      if (
+        this.ats[i] === at &&
+        this.types[i] === type &&
+        this.callIds[i] === callId &&
+        this.transcripts[i] === transcript
+      )
+        return true;
+    }
+    return false;
+  }
+
+  add(type: string, at: number, callId: string | undefined, transcript: string | undefined): void {
+    const i = this.next;
+    this.types[i] = type;
+    this.ats[i] = at;
+    this.callIds[i] = callId;
+    this.transcripts[i] = transcript;
+    this.next = (i + 1) % DEDUPE_WINDOW;
+    if (this.size < DEDUPE_WINDOW) this.size++;
+  }
 }
 
 /** A call whose start arrived after its first token or end (out of order): the start belongs to it. */
@@ -775,7 +813,33 @@ function newTts(
   };
 }
 
-const COMPONENTS = ['stt', 'turn_detection', 'llm', 'tool', 'tts'] as const;
+/** Components of a breakdown, by index in the scratch arrays below. */
+const STT = 0;
+const DETECTION = 1;
+const LLM = 2;
+const TOOL = 3;
+const TTS = 4;
+
+/**
+ * Scratch space of {@link breakdownOf}, reused across turns (it runs synchronously, once per turn):
+ * the intervals (start, end, component) and the sorted cut points. Grown when a turn has more calls.
+ */
+const scratch = {
+  from: new Float64Array(16),
+  to: new Float64Array(16),
+  component: new Uint8Array(16),
+  cuts: new Float64Array(34),
+  parts: new Float64Array(5),
+};
+
+function ensureScratch(intervals: number): void {
+  if (scratch.from.length >= intervals) return;
+  const n = Math.max(intervals, scratch.from.length * 2);
+  scratch.from = new Float64Array(n);
+  scratch.to = new Float64Array(n);
+  scratch.component = new Uint8Array(n);
+  scratch.cuts = new Float64Array(2 * n + 2);
+}
 
 /**
  * Splits a turn's latency (end of user speech → first agent audio) along its critical path. Each
@@ -789,47 +853,76 @@ const COMPONENTS = ['stt', 'turn_detection', 'llm', 'tool', 'tts'] as const;
 function breakdownOf(t: TurnState, e2e: number): Record<LatencyComponent, number> {
   const lo = t.userSpeechEndedAt!;
   const hi = t.agentSpeechStartedAt!;
-  const spans: { c: LatencyComponent; from: number; to: number }[] = [];
-  const add = (c: LatencyComponent, from: number | null, to: number | null) => {
-    if (from === null || to === null) return;
-    const a = Math.max(from, lo);
-    const b = Math.min(to, hi);
-    if (b > a) spans.push({ c, from: a, to: b });
-  };
-  if (t.stt?.latencyMs != null) add('stt', t.stt.endedAt - t.stt.latencyMs, t.stt.endedAt);
-  if (t.detection)
-    add('turn_detection', t.detection.at - (t.detection.delayMs ?? t.detection.at - lo), t.detection.at);
-  const llmBefore = t.llm.filter((c) => c.startedAt !== null && c.startedAt < hi);
-  llmBefore.forEach((c, i) => {
-    const last = i === llmBefore.length - 1;
-    add('llm', c.startedAt, last ? (c.firstTokenAt ?? c.endedAt ?? hi) : (c.endedAt ?? hi));
-  });
-  for (const c of t.tools) add('tool', c.startedAt, c.endedAt ?? hi);
-  const firstTts = t.tts.find((c) => c.startedAt !== null && c.startedAt < hi);
-  if (firstTts) add('tts', firstTts.startedAt, firstTts.firstAudioAt ?? hi);
-
-  const parts: Record<LatencyComponent, number> = {
-    stt: 0,
-    turn_detection: 0,
-    llm: 0,
-    tool: 0,
-    tts: 0,
-    other: 0,
-  };
-  const cuts = [...new Set([lo, hi, ...spans.flatMap((x) => [x.from, x.to])])].sort((a, b) => a - b);
-  for (let i = 0; i + 1 < cuts.length; i++) {
-    const a = cuts[i]!;
-    const b = cuts[i + 1]!;
-    let holder: (typeof spans)[number] | undefined;
-    for (const x of spans) {
-      if (x.from <= a && x.to >= b && (!holder || x.to > holder.to)) holder = x;
+  ensureScratch(3 + t.llm.length + t.tools.length);
+  const { from, to, component, cuts, parts } = scratch;
+  let n = 0;
+  const add = (c: number, start: number | null, end: number | null) => {
+    if (start === null || end === null) return;
+    const a = Math.max(start, lo);
+    const b = Math.min(end, hi);
+    if (b > a) {
+      from[n] = a;
+      to[n] = b;
+      component[n] = c;
+      n++;
     }
-    parts[holder ? holder.c : 'other'] += b - a;
+  };
+  if (t.stt?.latencyMs != null) add(STT, t.stt.endedAt - t.stt.latencyMs, t.stt.endedAt);
+  if (t.detection)
+    add(DETECTION, t.detection.at - (t.detection.delayMs ?? t.detection.at - lo), t.detection.at);
+  let lastLlm = -1;
+  for (let i = 0; i < t.llm.length; i++) {
+    const c = t.llm[i]!;
+    if (c.startedAt !== null && c.startedAt < hi) lastLlm = i;
   }
-  // Guard against rounding: the parts must add up to the latency.
-  const sum = COMPONENTS.reduce((acc, k) => acc + parts[k], 0);
-  parts.other = Math.max(0, e2e - sum);
-  return parts;
+  for (let i = 0; i <= lastLlm; i++) {
+    const c = t.llm[i]!;
+    if (c.startedAt === null || c.startedAt >= hi) continue;
+    add(LLM, c.startedAt, i === lastLlm ? (c.firstTokenAt ?? c.endedAt ?? hi) : (c.endedAt ?? hi));
+  }
+  for (let i = 0; i < t.tools.length; i++) add(TOOL, t.tools[i]!.startedAt, t.tools[i]!.endedAt ?? hi);
+  for (let i = 0; i < t.tts.length; i++) {
+    const c = t.tts[i]!;
+    if (c.startedAt !== null && c.startedAt < hi) {
+      add(TTS, c.startedAt, c.firstAudioAt ?? hi);
+      break;
+    }
+  }
+
+  // Cut points: both ends of the wait and of every interval, sorted (duplicates skipped below).
+  let k = 0;
+  cuts[k++] = lo;
+  cuts[k++] = hi;
+  for (let i = 0; i < n; i++) {
+    cuts[k++] = from[i]!;
+    cuts[k++] = to[i]!;
+  }
+  const sorted = cuts.subarray(0, k).sort();
+  parts.fill(0);
+  for (let i = 0; i + 1 < k; i++) {
+    const a = sorted[i]!;
+    const b = sorted[i + 1]!;
+    if (b === a) continue;
+    let holder = -1;
+    for (let j = 0; j < n; j++) {
+      if (from[j]! <= a && to[j]! >= b && (holder < 0 || to[j]! > to[holder]!)) holder = j;
+    }
+    // An instant no interval covers is `other`, computed below as the remainder.
+    if (holder >= 0) {
+      const c = component[holder]!;
+      parts[c] = parts[c]! + (b - a);
+    }
+  }
+  // The remainder, guarded against rounding: the parts must add up to the latency.
+  const sum = parts[STT]! + parts[DETECTION]! + parts[LLM]! + parts[TOOL]! + parts[TTS]!;
+  return {
+    stt: parts[STT]!,
+    turn_detection: parts[DETECTION]!,
+    llm: parts[LLM]!,
+    tool: parts[TOOL]!,
+    tts: parts[TTS]!,
+    other: Math.max(0, e2e - sum),
+  };
 }
 
 function bottleneckOf(

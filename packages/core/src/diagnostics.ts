@@ -25,6 +25,8 @@ export type DiagnosticCode =
   | 'callback_error'
   /** The span exporter failed to deliver a batch. */
   | 'export_failed'
+  /** The span export queue was full (the collector is down or slow); spans were dropped and counted. */
+  | 'spans_dropped'
   /** Shutdown or flush did not finish in time. */
   | 'flush_timeout'
   /** An adapter-specific problem (bad webhook payload, unknown message). */

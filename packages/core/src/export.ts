@@ -1,6 +1,7 @@
 /**
- * Span export: voxtrace's own tracer provider with OTLP/HTTP through a `BatchSpanProcessor`, or the
- * user's provider. Export outcomes are counted; failures become diagnostics, never exceptions.
+ * Span export: voxtrace's own tracer provider with OTLP/HTTP through a bounded {@link ExportQueue},
+ * or the user's provider. Every span's outcome is counted (exported, failed, dropped); failures
+ * become diagnostics, never exceptions.
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
@@ -8,13 +9,13 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
-  BatchSpanProcessor,
   type BufferConfig,
   type ReadableSpan,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { DiagnosticHandler } from './diagnostics.js';
+import { ExportQueue, type SpanDropReason } from './export-queue.js';
 import { DerivedIdGenerator } from './ids.js';
 
 /** Where spans go over OTLP/HTTP (JSON). Unset fields come from the `OTEL_EXPORTER_OTLP_*` variables. */
@@ -34,11 +35,18 @@ export interface ExportStats {
   failedSpans: number;
   /** Batches that failed. */
   failedBatches: number;
+  /** Spans dropped before export: the queue was full (`queue_full`) or they ended after shutdown (`shutdown`). */
+  droppedSpans: Record<SpanDropReason, number>;
+  /** Spans waiting in the export queue now. */
+  queuedSpans: number;
 }
+
+/** What an exporter delivered and what it failed to. */
+export type ExporterStats = Pick<ExportStats, 'exportedSpans' | 'failedSpans' | 'failedBatches'>;
 
 /** Counts what an exporter delivered and reports failures. */
 export class CountingExporter implements SpanExporter {
-  readonly stats: ExportStats = { exportedSpans: 0, failedSpans: 0, failedBatches: 0 };
+  readonly stats: ExporterStats = { exportedSpans: 0, failedSpans: 0, failedBatches: 0 };
 
   constructor(
     private readonly inner: SpanExporter,
@@ -80,7 +88,8 @@ export interface Tracing {
   provider: TracerProvider;
   /** Set when voxtrace owns the provider: derived trace ids are exact roots. */
   idGenerator?: DerivedIdGenerator;
-  stats: ExportStats;
+  /** The export counters, current at each read. */
+  readonly stats: ExportStats;
   forceFlush(): Promise<void>;
   /** Shuts down what voxtrace owns; a shared provider is only flushed. */
   shutdown(): Promise<void>;
@@ -95,6 +104,8 @@ export interface TracingOptions {
   spanProcessors?: SpanProcessor[];
   batch?: BufferConfig;
   onDiagnostic: DiagnosticHandler;
+  /** Called for each span dropped before export. Must not throw. */
+  onDrop?: (reason: SpanDropReason, count: number) => void;
 }
 
 /** True when the environment names an OTLP traces endpoint. */
@@ -108,14 +119,14 @@ export function otlpConfiguredByEnv(env: NodeJS.ProcessEnv = process.env): boole
  * endpoint, plus any `spanProcessors`.
  */
 export function createTracing(options: TracingOptions): Tracing {
-  const noExport: ExportStats = { exportedSpans: 0, failedSpans: 0, failedBatches: 0 };
   if (options.tracerProvider) {
     const provider = options.tracerProvider as TracerProvider & { forceFlush?: () => Promise<void> };
     const flush = () => provider.forceFlush?.() ?? Promise.resolve();
-    return { provider, stats: noExport, forceFlush: flush, shutdown: flush };
+    return { provider, stats: statsOf(), forceFlush: flush, shutdown: flush };
   }
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   const useOtlp = options.otlp !== false && (options.otlp !== undefined || otlpConfiguredByEnv());
+  let queue: ExportQueue | undefined;
   let exporter: CountingExporter | undefined;
   if (useOtlp) {
     const otlp = options.otlp || {};
@@ -123,7 +134,8 @@ export function createTracing(options: TracingOptions): Tracing {
       new OTLPTraceExporter({ url: otlp.url, headers: otlp.headers, timeoutMillis: otlp.timeoutMillis }),
       options.onDiagnostic,
     );
-    processors.push(new BatchSpanProcessor(exporter, options.batch));
+    queue = new ExportQueue(exporter, { ...options.batch, onDrop: options.onDrop });
+    processors.push(queue);
   }
   const idGenerator = new DerivedIdGenerator();
   const provider = new BasicTracerProvider({
@@ -134,8 +146,20 @@ export function createTracing(options: TracingOptions): Tracing {
   return {
     provider,
     idGenerator,
-    stats: exporter?.stats ?? noExport,
+    get stats() {
+      return statsOf(exporter, queue);
+    },
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
+  };
+}
+
+function statsOf(exporter?: CountingExporter, queue?: ExportQueue): ExportStats {
+  return {
+    exportedSpans: exporter?.stats.exportedSpans ?? 0,
+    failedSpans: exporter?.stats.failedSpans ?? 0,
+    failedBatches: exporter?.stats.failedBatches ?? 0,
+    droppedSpans: { ...(queue?.dropped ?? { queue_full: 0, shutdown: 0 }) },
+    queuedSpans: queue?.queued ?? 0,
   };
 }

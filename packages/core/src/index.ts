@@ -24,6 +24,7 @@ export {
   attributesSchema,
   type ErrorLayer,
   type EventAttributes,
+  isExactVoiceEvent,
   layerSchema,
   type ParsedEvent,
   parseVoiceEvent,
@@ -41,7 +42,14 @@ export {
   type ToFixtureOptions,
   toFixture,
 } from './fixture.js';
-export { CountingExporter, type ExportStats, type OtlpOptions, otlpConfiguredByEnv } from './export.js';
+export {
+  CountingExporter,
+  type ExporterStats,
+  type ExportStats,
+  type OtlpOptions,
+  otlpConfiguredByEnv,
+} from './export.js';
+export { ExportQueue, type ExportQueueOptions, type SpanDropReason } from './export-queue.js';
 export { DerivedIdGenerator, traceIdForConversation } from './ids.js';
 export {
   type AnyRegistry,

@@ -8,9 +8,11 @@
  * without bound. Conversation ids are never labels.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
+import { Counter, Gauge, type Registry, type RegistryContentType } from 'prom-client';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import { type ErrorLayer, layerSchema } from './events.js';
+import type { ExportStats } from './export.js';
+import { FastHistogram, type HistogramChild } from './histogram.js';
 import {
   failedToConnect,
   hasSttError,
@@ -71,6 +73,10 @@ export const VOXTRACE_METRIC_NAMES = {
   latencySpikeCallsTotal: 'voxtrace_latency_spike_calls_total',
   componentCallsTotal: 'voxtrace_component_calls_total',
   turnErrorsTotal: 'voxtrace_turn_errors_total',
+  spansExportedTotal: 'voxtrace_spans_exported_total',
+  spansDroppedTotal: 'voxtrace_spans_dropped_total',
+  spanExportFailuresTotal: 'voxtrace_span_export_failures_total',
+  spanQueueSize: 'voxtrace_span_queue_size',
 } as const;
 
 /** Value of the `voxtrace_severity` gauge for each severity; 0 is none. Higher is worse. */
@@ -117,7 +123,6 @@ export class LabelCap {
 }
 
 type Inc = { inc(n?: number): void };
-type Obs = { observe(v: number): void };
 
 /** Components of `voxtrace_component_latency_seconds`. */
 type Component = 'stt' | 'turn_detection' | 'llm_ttft' | 'llm' | 'tool' | 'tts_ttfb' | 'network';
@@ -153,12 +158,12 @@ export class MetricsSink implements VoxtraceSink {
   private readonly reasonCap: LabelCap;
   private readonly requestsSuccess: Inc;
   private readonly requestsError: Inc;
-  private readonly response: Histogram;
+  private readonly response: FastHistogram;
   private readonly sttRequests: Counter;
   private readonly sttErrors: Counter;
   private readonly workers: Gauge;
-  private readonly componentLatency: Histogram<'component' | 'provider'>;
-  private readonly componentChildren = new Map<string, Map<string, Obs>>();
+  private readonly componentLatency: FastHistogram<'component' | 'provider'>;
+  private readonly componentChildren = new Map<string, Map<string, HistogramChild>>();
   private readonly conversations: Counter<'platform' | 'outcome'>;
   private readonly active: Gauge<'platform'>;
   private readonly interruptions: Counter<'platform'>;
@@ -184,6 +189,8 @@ export class MetricsSink implements VoxtraceSink {
       registry: AnyRegistry;
       severity: () => Severity | null;
       thresholds: MetricsThresholds;
+      /** Span export counters, read at each scrape (all zero when voxtrace does not own the export). */
+      exportStats?: () => ExportStats;
     },
   ) {
     this.registry = options.registry;
@@ -216,14 +223,12 @@ export class MetricsSink implements VoxtraceSink {
     // Both series exist from the start, so the error ratio reads 0 rather than nothing.
     this.requestsSuccess.inc(0);
     this.requestsError.inc(0);
-    this.response = reg(
-      new Histogram({
-        name: SEED_METRIC_NAMES.responseSeconds,
-        help: 'Time from user speech end to first agent audio',
-        buckets: [...RESPONSE_LATENCY_BUCKETS_SECONDS],
-        registers: [],
-      }),
-    );
+    this.response = new FastHistogram({
+      name: SEED_METRIC_NAMES.responseSeconds,
+      help: 'Time from user speech end to first agent audio',
+      buckets: RESPONSE_LATENCY_BUCKETS_SECONDS,
+    });
+    reg(this.response.asMetric());
     this.sttRequests = reg(
       new Counter({
         name: SEED_METRIC_NAMES.sttRequestsTotal,
@@ -246,15 +251,13 @@ export class MetricsSink implements VoxtraceSink {
       }),
     );
     this.workers.set(1);
-    this.componentLatency = reg(
-      new Histogram({
-        name: N.componentLatencySeconds,
-        help: 'Latency of each pipeline component (stt, turn_detection, llm_ttft, llm, tool, tts_ttfb, network) by provider',
-        labelNames: ['component', 'provider'] as const,
-        buckets: [...RESPONSE_LATENCY_BUCKETS_SECONDS],
-        registers: [],
-      }),
-    );
+    this.componentLatency = new FastHistogram({
+      name: N.componentLatencySeconds,
+      help: 'Latency of each pipeline component (stt, turn_detection, llm_ttft, llm, tool, tts_ttfb, network) by provider',
+      labelNames: ['component', 'provider'] as const,
+      buckets: RESPONSE_LATENCY_BUCKETS_SECONDS,
+    });
+    reg(this.componentLatency.asMetric());
     this.conversations = reg(
       new Counter({
         name: N.conversationsTotal,
@@ -390,6 +393,55 @@ export class MetricsSink implements VoxtraceSink {
     this.turnErrors = Object.fromEntries(
       layerSchema.options.map((l) => [l, started(turnErrors.labels(l))]),
     ) as Record<ErrorLayer, Inc>;
+    // Span export outcomes, read from the export queue at scrape time: nothing on the hot path.
+    const exportStats = options.exportStats;
+    reg(
+      new Counter({
+        name: N.spansExportedTotal,
+        help: 'Spans the OTLP collector accepted',
+        registers: [],
+        collect() {
+          this.reset();
+          this.inc(exportStats?.().exportedSpans ?? 0);
+        },
+      }),
+    );
+    reg(
+      new Counter({
+        name: N.spansDroppedTotal,
+        help: 'Spans lost before reaching the collector, by reason: queue_full (export queue full), export_failed (the export failed after retries), shutdown (ended after shutdown)',
+        labelNames: ['reason'] as const,
+        registers: [],
+        collect() {
+          const s = exportStats?.();
+          this.reset();
+          this.labels('queue_full').inc(s?.droppedSpans.queue_full ?? 0);
+          this.labels('export_failed').inc(s?.failedSpans ?? 0);
+          this.labels('shutdown').inc(s?.droppedSpans.shutdown ?? 0);
+        },
+      }),
+    );
+    reg(
+      new Counter({
+        name: N.spanExportFailuresTotal,
+        help: 'OTLP export requests (batches of spans) that failed after the exporter retries',
+        registers: [],
+        collect() {
+          this.reset();
+          this.inc(exportStats?.().failedBatches ?? 0);
+        },
+      }),
+    );
+    reg(
+      new Gauge({
+        name: N.spanQueueSize,
+        help: 'Spans waiting in the export queue',
+        registers: [],
+        collect() {
+          this.set(exportStats?.().queuedSpans ?? 0);
+        },
+      }),
+    );
     const cap = (metric: string, label: string) =>
       new LabelCap(this.labelCap, () => this.overflow.labels(metric, label).inc());
     this.platformCap = cap(N.conversationsTotal, 'platform');

@@ -4,6 +4,7 @@
  */
 import { Registry } from 'prom-client';
 import type { Diagnostic } from './diagnostics.js';
+import type { ExportStats } from './export.js';
 import { type AnyRegistry, type MetricsOptions, MetricsSink } from './metrics.js';
 import type { Incident } from './monitor/incidents.js';
 import { MonitorEngine, type MonitorOptions } from './monitor/monitor.js';
@@ -18,6 +19,8 @@ export interface ObservabilityOptions {
   monitor?: MonitorOptions | false;
   onIncident(incident: Incident): void;
   onDiagnostic(diagnostic: Diagnostic): void;
+  /** The span export counters, read at each scrape. */
+  exportStats(): ExportStats;
 }
 
 /** The monitor, the registry and the sinks to add. */
@@ -48,6 +51,7 @@ export function createObservability(o: ObservabilityOptions): Observability {
       registry: o.metrics?.registry ?? new Registry(),
       severity: () => monitor.severity,
       thresholds: { latencySpikeMs: o.thresholds.e2eLatency.p95.criticalMs },
+      exportStats: o.exportStats,
     });
   }
   monitor.start();

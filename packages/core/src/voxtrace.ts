@@ -10,6 +10,7 @@ import { Conversation, type ConversationOptions, type EndOptions } from './conve
 import type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
 import type { EventAttributes, VoiceEvent } from './events.js';
 import { createTracing, type ExportStats, type OtlpOptions } from './export.js';
+import type { SpanDropReason } from './export-queue.js';
 import { randomTraceId, traceIdForConversation } from './ids.js';
 import type { AnyRegistry, MetricsOptions } from './metrics.js';
 import type { Incident } from './monitor/incidents.js';
@@ -34,7 +35,11 @@ export interface VoxtraceOptions {
   tracerProvider?: TracerProvider;
   /** More span processors on voxtrace's own provider (an in-memory exporter in tests, a console exporter). */
   spanProcessors?: SpanProcessor[];
-  /** `BatchSpanProcessor` settings of the OTLP export (queue size, batch size, delay). */
+  /**
+   * The OTLP export queue (OpenTelemetry's `BufferConfig`: `maxQueueSize` default 2048,
+   * `maxExportBatchSize` 512, `scheduledDelayMillis` 5000, `exportTimeoutMillis` 30 000). A span that
+   * finds the queue full is dropped and counted (`voxtrace_spans_dropped_total{reason="queue_full"}`).
+   */
   batch?: BufferConfig;
   /** Overrides merged over the seed thresholds and validated; throws `ThresholdError` when inconsistent. */
   thresholds?: ThresholdOverrides;
@@ -171,6 +176,8 @@ class Hub implements Voxtrace {
   private readonly counters = { conversations: 0, turns: 0 };
   private readonly diagnosticCounts: Partial<Record<DiagnosticCode, number>> = {};
   private readonly timer: NodeJS.Timeout;
+  /** Span drops not yet reported in a diagnostic, and when the last report went out. */
+  private readonly drops = { unreported: 0, reportedAt: Number.NEGATIVE_INFINITY };
   private shuttingDown: Promise<void> | null = null;
 
   constructor(private readonly opts: VoxtraceOptions) {
@@ -184,6 +191,7 @@ class Hub implements Voxtrace {
       monitor: opts.monitor,
       onIncident: (incident) => this.emitIncident(incident),
       onDiagnostic: (d) => this.diagnose(d),
+      exportStats: () => this.tracing.stats,
     });
     this.monitor = observability.monitor;
     this.registry = observability.registry;
@@ -195,6 +203,7 @@ class Hub implements Voxtrace {
       spanProcessors: opts.spanProcessors,
       batch: opts.batch,
       onDiagnostic: (d) => this.diagnose(d),
+      onDrop: (reason) => this.spanDropped(reason),
     });
     this.tracerProvider = this.tracing.provider;
     this.traceSink = new TraceSink({
@@ -210,6 +219,9 @@ class Hub implements Voxtrace {
 
   startConversation(options: StartConversationOptions = {}): ConversationHandle {
     const id = options.id ?? `conv-${uuid()}`;
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new TypeError(`startConversation: id must be a non-empty string, got ${typeof id}`);
+    }
     const existing = this.open.get(id);
     if (existing) return existing;
     if (this.open.size >= (this.opts.maxConversations ?? 10_000)) this.evictOne();
@@ -326,6 +338,23 @@ class Hub implements Voxtrace {
     for (const l of this.listeners.conversation) this.call(l, record);
   }
 
+  /** Reports dropped spans in a diagnostic at most every 10 s (the metrics count each one). */
+  private spanDropped(reason: SpanDropReason): void {
+    this.drops.unreported++;
+    const now = this.now();
+    if (now - this.drops.reportedAt < 10_000) return;
+    const why =
+      reason === 'queue_full'
+        ? 'the export queue is full: the collector is down or slow'
+        : 'they ended after shutdown';
+    this.diagnose({
+      code: 'spans_dropped',
+      message: `${this.drops.unreported} span(s) dropped, ${why} (see voxtrace_spans_dropped_total)`,
+    });
+    this.drops.unreported = 0;
+    this.drops.reportedAt = now;
+  }
+
   /** Calls a user callback; an error is counted, never rethrown (and never re-reported, to avoid loops). */
   private call<T>(fn: (v: T) => void, value: T): void {
     try {
@@ -390,18 +419,22 @@ class Live implements ConversationHandle {
     this.startedAt = init.startedAt!;
     this.now = init.now ?? Date.now;
     this.lastActivity = this.now();
+    // Only sinks that take live events get them (none of voxtrace's own do): no per-event loop otherwise.
+    const live = receivers.filter((r) => r.event);
     this.conv = new Conversation({
       ...init,
-      onEvent: (event, at) => {
-        for (const r of receivers) {
-          if (!r.event) continue;
-          try {
-            r.event(event, at);
-          } catch (err) {
-            this.sinkError(err);
-          }
-        }
-      },
+      onEvent:
+        live.length === 0
+          ? undefined
+          : (event, at) => {
+              for (const r of live) {
+                try {
+                  r.event!(event, at);
+                } catch (err) {
+                  this.sinkError(err);
+                }
+              }
+            },
       onTurn: (turn) => this.deliver((r) => r.turn?.(turn), turn),
       onDiagnostic: (d) => hub.diagnose(d),
     });

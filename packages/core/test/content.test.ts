@@ -16,6 +16,17 @@ describe('redact', () => {
     ['uk 020 7946 0958', 'uk [PHONE]'],
     ['number 4155550134', 'number [PHONE]'],
     ['it is five five five one two three four', 'it is [NUMBER]'],
+    // A misheard digit fails the Luhn check; four groups of four are still a card.
+    ['card 4111 1111 1111 1112', 'card [CARD]'],
+    ['card 4111.1111.1111.1111', 'card [CARD]'],
+    ['mail josé.garcía@correo.es now', 'mail [EMAIL] now'],
+    ['mail müller@bücher.de', 'mail [EMAIL]'],
+    ['it is john dot doe at gmail dot com', 'it is [EMAIL]'],
+    ['mary underscore lee at yahoo dot co dot uk', '[EMAIL]'],
+    ['my SSN is 123456789', 'my SSN is [SSN]'],
+    ['social security number: 987654321', 'social security number: [SSN]'],
+    ['I have ES91 2100 0418 4502 0005 1332 on file', 'I have [IBAN] on file'],
+    ['paris +33 1 23 45 67 89', 'paris [PHONE]'],
   ])('%s', (input, output) => {
     expect(redact(input)).toBe(output);
   });
@@ -25,7 +36,9 @@ describe('redact', () => {
     'meet at 10:30 on 2026-11-21',
     'order 12345',
     'room 404, floor 3',
-    'card 4111 1111 1111 1112', // fails Luhn: not a card… but 16 digits grouped still look like a phone? no: > 15 digits
+    'ref 4111111111111112', // 16 digits in one run failing the Luhn check: an id, not a card
+    'see you at home, back in the dot com era', // "at" and "dot com", but not an address
+    'order 123456789 shipped', // nine digits without the word SSN
   ])('leaves %s alone', (input) => {
     expect(redact(input)).toBe(input);
   });

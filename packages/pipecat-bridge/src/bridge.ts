@@ -170,10 +170,17 @@ class Bridge implements PipecatBridge {
   }
 
   private route(message: Parameters<PipecatSession['handle']>[0], id?: string, receivedAt?: number): void {
-    if (receivedAt !== undefined && !(Number.isFinite(receivedAt) && receivedAt >= 0)) {
+    // `meta` comes from the caller's code, untyped in JavaScript: check it before using it.
+    if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > 256)) {
+      return this.malformed('conversationId must be a non-empty string; message dropped', message);
+    }
+    if (
+      receivedAt !== undefined &&
+      !(typeof receivedAt === 'number' && Number.isFinite(receivedAt) && receivedAt >= 0)
+    ) {
       // A guessed time would misplace the message on the timeline: drop it.
       return this.malformed(
-        `receivedAt must be epoch ms, got ${String(receivedAt)}; message dropped`,
+        `receivedAt must be epoch ms, got ${typeof receivedAt}; message dropped`,
         message,
         id,
       );

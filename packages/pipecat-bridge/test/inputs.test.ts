@@ -183,6 +183,18 @@ describe('what is ignored and what is malformed', () => {
     expect(byName(spans(), 'turn')[0]!.attributes['turn.e2e_latency_ms']).toBe(400);
   });
 
+  it('drops input whose meta is not what the types say (found by fuzzing), without an internal error', () => {
+    const { bridge, diagnostics } = setup();
+    const hostile = Object.create(null) as never;
+    bridge.ingest({ label: 'rtvi-ai', type: 'user-started-speaking' }, { conversationId: hostile });
+    bridge.ingest(
+      { label: 'rtvi-ai', type: 'user-started-speaking' },
+      { conversationId: 'x', receivedAt: hostile },
+    );
+    expect(bridge.stats().malformed).toBe(2);
+    expect(diagnostics.map((d) => d.message).filter((m) => /TypeError/.test(m))).toEqual([]);
+  });
+
   it('reports malformed input as adapter_error, counts it, and loses nothing else', async () => {
     const { bridge, diagnostics } = setup();
     const at = (ms: number) => ({ conversationId: 'm', receivedAt: BASE + ms });
