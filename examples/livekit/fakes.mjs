@@ -595,7 +595,8 @@ export class UsageLLM extends llm.LLM {
     if (!last) return undefined;
     if (last.type === 'message' && last.role === 'user')
       return this.#replyFor({ kind: 'user', text: last.textContent ?? '' });
-    if (last.type === 'function_call_output') return this.#replyFor({ kind: 'tool_output', text: last.output });
+    if (last.type === 'function_call_output')
+      return this.#replyFor({ kind: 'tool_output', text: last.output });
     return undefined;
   }
 }
