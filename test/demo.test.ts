@@ -26,11 +26,13 @@ if (!chromium.ok) {
   }
 }
 
-describe('npm run demo -- --once (scenario llm-degradation)', () => {
+describe('npm run demo -- --once --duration 90 (scenario llm-degradation, the default)', () => {
   let demo: DemoRun;
 
   beforeAll(() => {
-    demo = startDemo([]);
+    // 90 s instead of the default 75 (the fault window scales with it): the incident resolves about 30 s
+    // after the fault ends, and the browser looks around once it has, while the viewer is still up.
+    demo = startDemo(['--duration', '90']);
   });
 
   afterAll(() => demo?.kill());
@@ -60,22 +62,22 @@ describe('npm run demo -- --once (scenario llm-degradation)', () => {
         expect(incidentId).toMatch(/^inc-/);
         expect(await open.innerText()).toMatch(/SEV-[23]\s+inc-\S+\s+(identified|investigating)/);
 
-        // The slowest finished call so far: its waterfall has turns with their segments and an LLM bottleneck.
-        await page.waitForFunction(
-          () =>
-            Array.from(document.querySelectorAll('#conversation-rows tr')).some((tr) =>
-              /\b\d+\.\d\d s \(#\d+, llm\).*completed/s.test(tr.textContent ?? ''),
-            ),
-          undefined,
-          { timeout: 60_000 },
-        );
+        // The degradation ends; the same incident resolves.
+        await page.waitForSelector(`#incidents .incident[data-id="${incidentId}"][data-status=resolved]`, {
+          timeout: 90_000,
+        });
+        expect(await page.locator('#incident-count').textContent()).toBe('all resolved');
+        expect(await page.locator('#severity rect.incident-bar.resolved').count()).toBeGreaterThanOrEqual(1);
+
+        // The slowest finished call: its waterfall has the turns with their segments, the LLM the bottleneck.
         const slowest = await slowestCompletedCall(page);
         await page.locator('#conversation-rows tr', { hasText: slowest }).click();
         await page.waitForSelector('#waterfall .turn >> nth=2');
-        const turns = page.locator('#waterfall .turn');
-        const kinds = await turns.evaluateAll((rows) =>
-          rows.map((r) => Array.from(r.querySelectorAll('.seg')).map((s) => s.getAttribute('data-kind'))),
-        );
+        const kinds = await page
+          .locator('#waterfall .turn')
+          .evaluateAll((rows) =>
+            rows.map((r) => Array.from(r.querySelectorAll('.seg')).map((s) => s.getAttribute('data-kind'))),
+          );
         // The greeting is the agent's turn; each caller's turn has its whole pipeline.
         const callerTurns = kinds.filter((k) => k.includes('user_speech'));
         expect(callerTurns.length).toBeGreaterThanOrEqual(2);
@@ -99,13 +101,6 @@ describe('npm run demo -- --once (scenario llm-degradation)', () => {
         expect(await page.locator('#waterfall').innerText()).toMatch(/bottleneck: llm \d+%/);
         mkdirSync(IMG, { recursive: true });
         await page.locator('#waterfall-card').screenshot({ path: `${IMG}demo-waterfall.png` });
-
-        // The degradation ends; the same incident resolves.
-        await page.waitForSelector(`#incidents .incident[data-id="${incidentId}"][data-status=resolved]`, {
-          timeout: 90_000,
-        });
-        expect(await page.locator('#incident-count').textContent()).toBe('all resolved');
-        expect(await page.locator('#severity rect.incident-bar.resolved').count()).toBeGreaterThanOrEqual(1);
         await page.screenshot({ path: `${IMG}demo.png`, fullPage: true });
         expect(pageErrors).toEqual([]);
       } finally {

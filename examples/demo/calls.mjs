@@ -127,9 +127,9 @@ const POLL_MS = 100;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * How a call ended: the script done, the caller gave up on a silent agent, the demo ended it, or
- * LiveKit closed the session (an unrecoverable error).
- * @typedef {'completed' | 'gave_up' | 'hung_up' | 'session_closed'} CallEnding
+ * How a call ended: the script done, the caller gave up on a silent agent, the demo ended it,
+ * LiveKit closed the session (an unrecoverable error), or the call could not run (an exception).
+ * @typedef {'completed' | 'gave_up' | 'hung_up' | 'session_closed' | 'failed'} CallEnding
  */
 
 /**
@@ -249,9 +249,10 @@ export async function runCall({ id, script, providers, vt, random, stop }) {
     }
     if (!over() && ending !== 'gave_up') ending = 'completed';
   } catch (err) {
+    ending = 'failed';
     error ??= messageOf(err);
   } finally {
-    if (closed && ending !== 'gave_up' && !stop.aborted) ending = 'session_closed';
+    if (closed && ending !== 'gave_up' && ending !== 'failed' && !stop.aborted) ending = 'session_closed';
     await session.close().catch(() => undefined);
     await mic.stop().catch(() => undefined);
   }
@@ -271,31 +272,42 @@ function agentReplies(script, providers) {
   /** @type {Line | undefined} */
   let awaitingTool;
   let last = script.greeting;
-  let calls = 0;
-  return ({ kind, text }) => {
-    calls++;
+  let promptTokens = 150;
+  /**
+   * A reply with the scenario's timing; `generation` scales the time after the first token.
+   * @param {string} input
+   * @param {{ content: string } | { toolCalls: { name: string, args: Record<string, unknown> }[] }} output
+   * @param {number} generation
+   */
+  const reply = (input, output, generation) => {
     const ttftMs = providers.llmTtftMs();
-    const timing = { ttftMs, durationMs: ttftMs + providers.llmGenerationMs() };
-    const tokens = { promptTokens: 180 + 60 * calls, completionTokens: 14 };
+    const completionTokens = Math.ceil(JSON.stringify(output).length / 4);
+    promptTokens += 40 + completionTokens;
+    return {
+      input,
+      ...output,
+      ttftMs,
+      durationMs: ttftMs + generation * providers.llmGenerationMs(),
+      promptTokens,
+      completionTokens,
+    };
+  };
+  return ({ kind, text }) => {
     if (kind === 'tool_output') {
       const line = awaitingTool;
       awaitingTool = undefined;
       if (!line) return undefined;
       last = line.reply;
-      return { input: text, content: line.reply, ...timing, ...tokens };
+      return reply(text, { content: line.reply }, 1);
     }
     const line = byLine.get(text);
     if (line?.tool) {
       awaitingTool = line;
-      return {
-        input: text,
-        toolCalls: [{ name: line.tool.name, args: line.tool.args }],
-        ...timing,
-        ...tokens,
-      };
+      // A function call is a few tokens: its generation is short.
+      return reply(text, { toolCalls: [{ name: line.tool.name, args: line.tool.args }] }, 0.3);
     }
     if (line) last = line.reply;
-    return { input: text, content: line ? line.reply : `Sorry, I said: ${last}`, ...timing, ...tokens };
+    return reply(text, { content: line ? line.reply : `Sorry, I said: ${last}` }, 1);
   };
 }
 

@@ -107,15 +107,16 @@ async function main() {
     random,
   });
   let placed = 0;
-  const slot = async (/** @type {number} */ i) => {
+  /** One line of calls: a call, a short pause, the next call, until the run ends. */
+  const line = async (/** @type {number} */ i) => {
     await sleep(i * STAGGER_MS);
     while (!stop.signal.aborted) {
       const n = ++placed;
+      const id = `call-${String(n).padStart(3, '0')}`;
       calls.live++;
-      const script = /** @type {import('./calls.mjs').Script} */ (SCRIPTS[n % SCRIPTS.length]);
       const result = await runCall({
-        id: `call-${String(n).padStart(3, '0')}`,
-        script,
+        id,
+        script: /** @type {import('./calls.mjs').Script} */ (SCRIPTS[n % SCRIPTS.length]),
         providers: comps,
         vt,
         random,
@@ -124,15 +125,14 @@ async function main() {
       calls.live--;
       report?.callEnded(result.ending);
       if (result.ending === 'session_closed')
-        report?.print(
-          `call-${String(n).padStart(3, '0')}: LiveKit closed the session (${result.error ?? 'no error given'})`,
-        );
+        report?.print(`${id}: LiveKit closed the session (${result.error})`);
+      if (result.ending === 'failed') report?.print(`${id}: the call failed to run (${result.error})`);
       await sleep(300 + random() * 1200);
     }
   };
   const ticker = setInterval(() => report?.progress(calls), PROGRESS_MS);
   const timer = setTimeout(() => stop.abort(), options.durationMs);
-  await Promise.all(Array.from({ length: options.calls }, (_, i) => slot(i)));
+  await Promise.all(Array.from({ length: options.calls }, (_, i) => line(i)));
   clearTimeout(timer);
   clearInterval(ticker);
 

@@ -19,6 +19,7 @@ const ENDINGS = {
   gave_up: 'caller gave up',
   hung_up: 'cut by the end of the run',
   session_closed: 'closed by LiveKit',
+  failed: 'failed to run',
 };
 
 /** Turns kept for the summary, at most (a run of the maximum duration makes far fewer). */
@@ -167,11 +168,12 @@ export class Report {
     const elapsed = now - this.startedAt;
     const snap = this.vt.monitor.snapshot();
     const ended = [...this.#outcomes.values()].reduce((a, b) => a + b, 0);
-    const incident = snap.incident ? ` │ incident ${snap.incident.status}` : '';
+    const state = `${snap.severity ?? 'no rule firing'}${snap.incident ? `, incident ${snap.incident.status}` : ''}`;
+    // Most telling first: a narrow terminal cuts the end of the line.
     const line =
-      `${clock(elapsed)}/${clock(durationMs)} │ ${this.#phaseAt(elapsed).label} │ calls ${live} live, ${ended} ended │ ` +
-      `turns ${this.#turns.length} │ window P50 ${secs(snap.latency.p50)} P90 ${secs(snap.latency.p90)} │ ` +
-      `severity ${snap.severity ?? 'none'}${incident}`;
+      `${clock(elapsed)}/${clock(durationMs)} ${this.#phaseAt(elapsed)} │ ` +
+      `window P50 ${secs(snap.latency.p50)} P90 ${secs(snap.latency.p90)} │ ${state} │ ` +
+      `calls ${live} live, ${ended} ended │ turns ${this.#turns.length}`;
     if (this.tty) {
       this.out.write(`\r\x1b[2K${line.slice(0, (this.out.columns ?? 200) - 1)}`);
       this.#progressShown = true;
@@ -193,9 +195,8 @@ export class Report {
 
   /** The summary at the end of the run. @param {{ calls: number, durationMs: number, interrupted: boolean }} run */
   summary({ calls, durationMs, interrupted }) {
-    const phases = this.#phases(durationMs);
     const rows = [['phase', 'from', 'turns', 'P50', 'P90', 'P95', 'P99', 'bottlenecks', 'errors']];
-    for (const p of [...phases, { label: 'whole run', fromMs: 0, toMs: Infinity }]) {
+    for (const p of [...this.#phases(), { label: 'whole run', fromMs: 0, toMs: Infinity }]) {
       const turns = this.#turns.filter((t) => t.atMs >= p.fromMs && t.atMs < p.toMs);
       const pct = percentiles(turns.flatMap((t) => (t.e2eMs === null ? [] : [t.e2eMs])));
       rows.push([
@@ -299,23 +300,18 @@ export class Report {
   }
 
   /** The run's phases: before, during and after the fault window (one phase without a fault). */
-  #phases(/** @type {number} */ durationMs) {
-    if (!this.fault || !this.scenario.fault)
-      return [{ label: 'healthy', fromMs: 0, toMs: durationMs + 60_000 }];
+  #phases() {
+    if (!this.fault || !this.scenario.fault) return [{ label: 'healthy', fromMs: 0, toMs: Infinity }];
     return [
       { label: 'before', fromMs: 0, toMs: this.fault.fromMs },
       { label: this.scenario.fault, fromMs: this.fault.fromMs, toMs: this.fault.toMs },
-      { label: 'after', fromMs: this.fault.toMs, toMs: durationMs + 60_000 },
+      { label: 'after', fromMs: this.fault.toMs, toMs: Infinity },
     ];
   }
 
   /** @param {number} elapsedMs */
   #phaseAt(elapsedMs) {
-    const phases = this.#phases(Infinity);
-    return (
-      phases.find((p) => elapsedMs >= p.fromMs && elapsedMs < p.toMs) ??
-      phases[phases.length - 1] ?? { label: '' }
-    );
+    return this.#phases().find((p) => elapsedMs >= p.fromMs && elapsedMs < p.toMs)?.label ?? '';
   }
 
   #clearProgress() {

@@ -18,11 +18,11 @@ import { APIStatusError } from '@livekit/agents';
  * @type {Record<'stt' | 'llmTtft' | 'llmGeneration' | 'ttsTtfb' | 'tool', Distribution>}
  */
 export const HEALTHY = {
-  stt: { median: 90, p90: 115, max: 300 },
-  llmTtft: { median: 230, p90: 300, max: 900 },
-  llmGeneration: { median: 280, p90: 400, max: 1500 },
-  ttsTtfb: { median: 60, p90: 80, max: 250 },
-  tool: { median: 180, p90: 320, max: 1500 },
+  stt: { median: 90, p90: 115, max: 250 },
+  llmTtft: { median: 230, p90: 300, max: 600 },
+  llmGeneration: { median: 280, p90: 400, max: 900 },
+  ttsTtfb: { median: 60, p90: 80, max: 150 },
+  tool: { median: 150, p90: 250, max: 600 },
 };
 
 /**
