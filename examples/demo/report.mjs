@@ -171,7 +171,7 @@ export class Report {
     const state = `${snap.severity ?? 'no rule firing'}${snap.incident ? `, incident ${snap.incident.status}` : ''}`;
     // Most telling first: a narrow terminal cuts the end of the line.
     const line =
-      `${clock(elapsed)}/${clock(durationMs)} ${this.#phaseAt(elapsed)} │ ` +
+      `${clock(Math.min(elapsed, durationMs))}/${clock(durationMs)} ${this.#phaseAt(elapsed)} │ ` +
       `window P50 ${secs(snap.latency.p50)} P90 ${secs(snap.latency.p90)} │ ${state} │ ` +
       `calls ${live} live, ${ended} ended │ turns ${this.#turns.length}`;
     if (this.tty) {
