@@ -7,7 +7,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { instrumentAgentSession } from '@voxtrace/livekit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { FailingLLM } from './support/fakes.js';
+import { FailingLLM } from '../../../examples/livekit/fakes.mjs';
 import { durationMs, listenerCounts, ms, recordLiveKit, SpanTree, testVoxtrace } from './support/harness.js';
 
 const EVENT_NAMES = [

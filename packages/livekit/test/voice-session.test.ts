@@ -15,7 +15,7 @@ import {
   ScriptedAudioInput,
   UsageLLM,
   UsageSTT,
-} from './support/fakes.js';
+} from '../../../examples/livekit/fakes.mjs';
 import {
   durationMs,
   type LiveKitRecord,
@@ -238,7 +238,7 @@ describe('a caller who barges in while the agent speaks', () => {
         },
       ]),
       // 40 ms of audio per character: the story plays for about 3 s.
-      tts: new ChunkedFakeTTS(80, 40),
+      tts: new ChunkedFakeTTS({ ttfbMs: 80, msPerChar: 40 }),
       turnHandling: {
         turnDetection: 'vad',
         endpointing: { minDelay: 300, maxDelay: 1500 },
