@@ -23,7 +23,7 @@ import {
   ScriptedAudioInput,
   UsageLLM,
   UsageSTT,
-} from '../../livekit/test/support/fakes.js';
+} from '../../../examples/livekit/fakes.mjs';
 
 const exec = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
