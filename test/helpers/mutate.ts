@@ -18,6 +18,24 @@ export function paths(value: Json, prefix: Path = []): Path[] {
   });
 }
 
+/**
+ * A deep copy that keeps what `structuredClone` or JSON would not: a `__proto__` own key stays a key.
+ * Values are copied in, so no two places of a document (or two runs) share an object.
+ */
+function copy(value: Json): Json {
+  if (Array.isArray(value)) return value.map(copy);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, Json> = {};
+  for (const k of Object.keys(value))
+    Object.defineProperty(out, k, {
+      value: copy((value as Record<string, Json>)[k]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return out;
+}
+
 /** Values that break naive parsers and converters. */
 export const evilValue: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
@@ -82,7 +100,7 @@ export function mutated(base: Json, max = 6, extra?: fc.Arbitrary<Json>): fc.Arb
         if (e.op === 'delete') {
           if (Array.isArray(parent)) parent.splice(Number(key), 1);
           else delete (parent as Record<string | number, Json>)[key];
-        } else (parent as Record<string | number, Json>)[key] = e.value;
+        } else (parent as Record<string | number, Json>)[key] = copy(e.value);
       }
       return root.v;
     });
