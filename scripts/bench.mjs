@@ -21,7 +21,7 @@ import { accuracyRows, observationRows } from './bench-monitor.mjs';
 import { fmt, heapUsed, machine, measure, ROUNDS, row, table } from './bench-util.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = (name) => JSON.parse(readFileSync(path.resolve(root, '../shared/fixtures', name), 'utf8'));
+const fixture = (name) => JSON.parse(readFileSync(path.resolve(root, 'fixtures', name), 'utf8'));
 const T0 = 1_763_700_000_000;
 const started = machine();
 console.log(
@@ -446,7 +446,7 @@ ${table([...hotRows, ...monitorRows, ...replayRows, ...memoryRows])}
 - **Sketch accuracy.** 100 000 latencies spread over 20 window buckets (the snapshot merges them), compared at
   p50, p90, p95 and p99 with the exact order statistic of rank q·(n − 1). The baseline is prom-client's
   \`Summary\` (t-digest) on the same data.
-- **Replay throughput.** A post-call report fixture (from \`../shared/fixtures\`) handed to the adapter's own entry
+- **Replay throughput.** A post-call report fixture (from \`fixtures/\`) handed to the adapter's own entry
   point (\`observeRetellEvent\`, \`observeVapiMessage\`) with a fresh call id each time: parsing, validation, the
   adapter's translation, the conversation and its whole trace, metrics and monitor. The baseline makes the same
   spans with bare OpenTelemetry.

@@ -22,7 +22,7 @@ import { leaksOf, PII_CORPUS, SAY } from './helpers/pii-corpus.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/fixtures', name), 'utf8'));
+  JSON.parse(readFileSync(path.resolve(repoRoot, 'fixtures', name), 'utf8'));
 
 const T0 = 1_763_700_000_000;
 /** Span attributes that carry content (as opposed to ids, times and figures). */

@@ -26,7 +26,7 @@ const RUNS = 10_000;
 const TIMEOUT = 180_000;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/fixtures', name), 'utf8'));
+  JSON.parse(readFileSync(path.resolve(repoRoot, 'fixtures', name), 'utf8'));
 
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);

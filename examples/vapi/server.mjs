@@ -1,7 +1,7 @@
 // A Vapi server URL on 127.0.0.1 instrumented with voxtrace.
 //
 //   npm run build && node examples/vapi/server.mjs                  # listens on PORT (default 8787)
-//   npm run build && node examples/vapi/server.mjs --send-fixtures  # ephemeral port, POSTs ../shared/fixtures/vapi, exits
+//   npm run build && node examples/vapi/server.mjs --send-fixtures  # ephemeral port, POSTs fixtures/vapi, exits
 //
 // Every message is verified (X-Vapi-Secret = VAPI_SECRET, default `dev-secret`), observed, and answered:
 // `tool-calls` get a result per call. Finished turns and calls are printed; spans go over OTLP when
@@ -14,7 +14,7 @@ import { createVoxtrace } from '@voxtrace/core';
 import { createVapiWebhookHandler, toNodeHandler } from '@voxtrace/vapi';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = resolve(here, '../../../shared/fixtures/vapi');
+const fixtures = resolve(here, '../../fixtures/vapi');
 const sendFixtures = process.argv.includes('--send-fixtures');
 const secret = process.env.VAPI_SECRET ?? 'dev-secret';
 const port = sendFixtures ? 0 : Number(process.env.PORT ?? 8787);

@@ -28,7 +28,7 @@ import {
 const exec = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const SHARED = resolve(REPO, '../shared/fixtures');
+const SHARED = resolve(REPO, 'fixtures');
 const VAPI = join(SHARED, 'vapi/vapi-end-of-call-report.json');
 const RETELL_ANALYZED = join(SHARED, 'retell/retell-call_analyzed.json');
 const RETELL_ENDED = join(SHARED, 'retell/retell-call_ended-docs-sample.json');

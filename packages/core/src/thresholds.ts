@@ -1,7 +1,7 @@
 /**
  * `@voxtrace/core/thresholds`: every number of the two seed documents as typed data.
  *
- * Sources (in `shared/seeds/`):
+ * Sources (copied into the repository at `docs/seeds/`):
  * - seed 000 = `000_68c324801950b7ee.txt`, "Voice Agent Incident Response" (Hamming, Feb 2026,
  *   "from 4M+ production calls").
  * - seed 003 = `003_2982c2d3b637419a.txt`, "Alerting & incident response" (course chapter with

@@ -20,7 +20,7 @@ import {
 } from '@voxtrace/core/thresholds';
 import { describe, expect, it } from 'vitest';
 
-// Every figure below is read off the seeds by hand (shared/seeds/000…, 003…), not off the code.
+// Every figure below is read off the seeds by hand (docs/seeds/000…, 003…), not off the code.
 describe('seed 000: end-to-end latency table', () => {
   it.each([
     ['p50', 1500, 1500, 2000],

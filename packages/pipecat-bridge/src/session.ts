@@ -2,7 +2,7 @@
  * One Pipecat session: RTVI messages in, voxtrace `VoiceEvent`s out. RTVI messages carry no time,
  * so every message gets the `at` its caller measured (receive time or the forwarder's `ts`).
  *
- * What it has to get right (research/pipecat.md §1.4, §1.5, §5.1):
+ * What it has to get right (docs/research/pipecat.md §1.4, §1.5, §5.1):
  * - metrics are in seconds; the initial frame reports zeros; `tokens` names no processor;
  * - `bot-interrupted` comes at every user-turn start, so it is a barge-in only while the bot speaks;
  * - `llm-function-call-started` has no `tool_call_id`, and with the default report level no name;

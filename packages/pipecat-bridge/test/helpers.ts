@@ -14,9 +14,9 @@ export interface FixtureEvent {
   message: { type: string; [k: string]: unknown };
 }
 
-/** Reads `<repo>/../shared/fixtures/pipecat/<name>`. */
+/** Reads `<repo>/fixtures/pipecat/<name>`. */
 export function fixture(name: string): FixtureEvent[] {
-  const url = new URL(`../../../../shared/fixtures/pipecat/${name}`, import.meta.url);
+  const url = new URL(`../../../fixtures/pipecat/${name}`, import.meta.url);
   return JSON.parse(readFileSync(fileURLToPath(url), 'utf8')).events;
 }
 

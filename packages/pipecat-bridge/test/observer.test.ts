@@ -14,7 +14,7 @@ import { BASE, F2, setup } from './helpers.js';
 
 const python = spawnSync('python3', ['--version']).status === 0;
 const script = fileURLToPath(new URL('../../../examples/pipecat/check_observer.py', import.meta.url));
-const fixturePath = fileURLToPath(new URL(`../../../../shared/fixtures/pipecat/${F2}`, import.meta.url));
+const fixturePath = fileURLToPath(new URL(`../../../fixtures/pipecat/${F2}`, import.meta.url));
 
 describe.skipIf(!python)('the Python observer (voxtrace_observer.py)', () => {
   it('sends envelopes the listener turns into the fixture’s trace, then ends the conversation', async () => {

@@ -8,9 +8,9 @@ import { signRetellPayload } from '@voxtrace/retell';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** A file of `<repo>/../shared/fixtures/retell/`. */
+/** A file of `<repo>/fixtures/retell/`. */
 export function fixturePath(name: string): string {
-  return path.resolve(repoRoot, '../shared/fixtures/retell', name);
+  return path.resolve(repoRoot, 'fixtures/retell', name);
 }
 
 /** A JSON fixture, parsed (a fresh copy each time). */

@@ -1,4 +1,4 @@
-/** Test helpers: fixtures from `../shared/fixtures`, a voxtrace with an in-memory span exporter, real servers. */
+/** Test helpers: fixtures from `<repo>/fixtures`, a voxtrace with an in-memory span exporter, real servers. */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,16 +15,16 @@ import {
 } from '@voxtrace/core';
 
 export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
-export const sharedDir = resolve(repoRoot, '../shared');
+export const fixturesDir = resolve(repoRoot, 'fixtures');
 
 /** A Vapi fixture body, parsed. */
 export function fixture(name: string): { message: Record<string, unknown> } & Record<string, unknown> {
-  return JSON.parse(readFileSync(resolve(sharedDir, 'fixtures/vapi', name), 'utf8'));
+  return JSON.parse(readFileSync(resolve(fixturesDir, 'vapi', name), 'utf8'));
 }
 
 /** A Vapi fixture body, as raw text. */
 export function fixtureText(name: string): string {
-  return readFileSync(resolve(sharedDir, 'fixtures/vapi', name), 'utf8');
+  return readFileSync(resolve(fixturesDir, 'vapi', name), 'utf8');
 }
 
 export const FIXTURES = [
@@ -35,9 +35,9 @@ export const FIXTURES = [
   'vapi-tool-calls.json',
 ] as const;
 
-/** The 597 `endedReason` values of the research notes. */
+/** The 597 `endedReason` values of `@vapi-ai/server-sdk` 2.0 (see `fixtures/SOURCES.md`). */
 export function endedReasons(): string[] {
-  return readFileSync(resolve(sharedDir, 'research/vapi-endedReason-values.txt'), 'utf8')
+  return readFileSync(resolve(fixturesDir, 'vapi/vapi-endedReason-values.txt'), 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
