@@ -30,7 +30,11 @@ export type DiagnosticCode =
   /** Shutdown or flush did not finish in time. */
   | 'flush_timeout'
   /** An adapter-specific problem (bad webhook payload, unknown message). */
-  | 'adapter_error';
+  | 'adapter_error'
+  /** Your content redactor threw or returned something other than a string; that text was dropped. */
+  | 'redactor_error'
+  /** Your content redactor took longer than `redactTimeoutMs`; its output was dropped and it is paused. */
+  | 'redactor_slow';
 
 /** A diagnostic: a code, a human-readable message and, where known, the conversation. */
 export interface Diagnostic {

@@ -5,7 +5,7 @@
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import type { BufferConfig, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ContentMode } from './content.js';
+import { type ContentMode, type ContentOptions, ContentPolicy } from './content.js';
 import { Conversation, type ConversationOptions, type EndOptions } from './conversation.js';
 import type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
 import type { EventAttributes, VoiceEvent } from './events.js';
@@ -43,8 +43,13 @@ export interface VoxtraceOptions {
   batch?: BufferConfig;
   /** Overrides merged over the seed thresholds and validated; throws `ThresholdError` when inconsistent. */
   thresholds?: ThresholdOverrides;
-  /** Transcripts, LLM text and tool arguments on spans: `redacted` (default), `none` or `full`. */
-  content?: ContentMode;
+  /**
+   * Transcripts, LLM text, tool arguments and results, and error messages on spans: a mode (`redacted`,
+   * `none`, `full`) or `{ mode, redact, use, redactTimeoutMs }` to add your own redactor (see
+   * `ContentOptions`). Default `redacted`, or `none` when `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`
+   * is `false` (see docs/content-policy.md). Throws `TypeError` on a mistake.
+   */
+  content?: ContentMode | ContentOptions;
   /**
    * Derive each trace id from the conversation id (default true), so processes that see the same call
    * join one trace. `false` gives random trace ids.
@@ -183,6 +188,8 @@ class Hub implements Voxtrace {
   constructor(private readonly opts: VoxtraceOptions) {
     this.thresholds = resolveThresholds(opts.thresholds);
     this.now = opts.now ?? Date.now;
+    // Validated before anything starts (it may throw); your redactor's failures become diagnostics.
+    const content = new ContentPolicy(opts.content, (d) => this.diagnose(d));
     // Before tracing starts: it validates the monitor and metrics options and may throw.
     const observability = createObservability({
       thresholds: this.thresholds,
@@ -208,7 +215,7 @@ class Hub implements Voxtrace {
     this.tracerProvider = this.tracing.provider;
     this.traceSink = new TraceSink({
       tracer: this.tracing.provider.getTracer('@voxtrace/core'),
-      content: opts.content ?? 'redacted',
+      content,
       idGenerator: this.tracing.idGenerator,
     });
     this.sinks = [...observability.sinks, ...(opts.sinks ?? [])];

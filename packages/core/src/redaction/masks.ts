@@ -1,0 +1,58 @@
+/**
+ * Masks: spans of the original text that the scanners found, each with what it is. Overlapping masks
+ * merge (the earlier one names the union), and the text is rebuilt once with `[LABEL]` in their place.
+ */
+
+/** What a mask hides; it appears on spans as `[LABEL]`. */
+export type Label = 'EMAIL' | 'IBAN' | 'CARD' | 'SSN' | 'ID' | 'PHONE' | 'EXPIRY' | 'CVV' | 'PIN' | 'NUMBER';
+
+/** A span of the original text to hide, end exclusive. */
+export interface Mask {
+  start: number;
+  end: number;
+  label: Label;
+}
+
+// When two masks start at the same place, the more specific one names the union.
+const RANK: Record<Label, number> = {
+  EMAIL: 0,
+  IBAN: 1,
+  CARD: 2,
+  SSN: 3,
+  ID: 4,
+  PHONE: 5,
+  EXPIRY: 6,
+  CVV: 7,
+  PIN: 8,
+  NUMBER: 9,
+};
+
+/** Whether the UTF-16 unit at `i` is the second half of a surrogate pair (cutting before it splits a character). */
+function lowSurrogateAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 0xdc00 && c < 0xe000;
+}
+
+/**
+ * `text` with every mask replaced by its label, cut at `limit` characters: a mask that starts before
+ * the limit is replaced whole, so nothing it covers shows. Returns the text and the offset in `text`
+ * where it stops.
+ */
+export function applyMasks(text: string, masks: Mask[], limit: number): { text: string; end: number } {
+  masks.sort((a, b) => a.start - b.start || b.end - a.end || RANK[a.label] - RANK[b.label]);
+  let out = '';
+  let pos = 0;
+  for (let i = 0; i < masks.length;) {
+    const m = masks[i]!;
+    if (m.start >= limit) break;
+    let end = m.end;
+    // Everything overlapping the union joins it.
+    for (i++; i < masks.length && masks[i]!.start < end; i++) end = Math.max(end, masks[i]!.end);
+    out += text.slice(pos, m.start) + `[${m.label}]`;
+    pos = end;
+  }
+  if (pos >= limit) return { text: out, end: pos };
+  let stop = Math.min(limit, text.length);
+  if (stop < text.length && lowSurrogateAt(text, stop)) stop--;
+  return { text: out + text.slice(pos, stop), end: stop };
+}
