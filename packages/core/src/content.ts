@@ -55,6 +55,9 @@ export interface ContentOptions {
   redactTimeoutMs?: number;
 }
 
+/** Error messages remembered redacted (a failing component repeats its message). */
+const ERROR_MEMO = 32;
+
 /** How long a slow redactor is left out. */
 export const REDACTOR_PAUSE_MS = 60_000;
 
@@ -140,6 +143,8 @@ export class ContentPolicy {
   private readonly instead: boolean;
   private readonly timeoutMs: number;
   private pausedUntil = Number.NEGATIVE_INFINITY;
+  /** Recent error messages, redacted: one error shows as an attribute, a status and an event. */
+  private readonly errors = new Map<string, string>();
 
   constructor(
     option: ContentMode | ContentOptions | undefined,
@@ -179,7 +184,17 @@ export class ContentPolicy {
 
   /** An error message as it goes on a span (attribute, status, event): shown in every mode. */
   error(message: string, conversationId?: string): string {
-    return this.apply(String(message), 'error', conversationId);
+    const text = String(message);
+    // What is read of it decides what is shown: the memo's key is that much, and whether it is cut.
+    const window = MAX_CONTENT_CHARS + LOOKAHEAD_CHARS;
+    const key = text.length > window ? `${text.slice(0, window)}\u0000` : text;
+    let out = this.errors.get(key);
+    if (out === undefined) {
+      out = this.apply(text, 'error', conversationId);
+      if (this.errors.size >= ERROR_MEMO) this.errors.clear();
+      this.errors.set(key, out);
+    }
+    return out;
   }
 
   private apply(text: string, field: ContentField, conversationId: string | undefined): string {

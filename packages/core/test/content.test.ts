@@ -204,7 +204,7 @@ describe('applyContentPolicy', () => {
       for (let shift = 1; shift < pii.length; shift++) {
         const text = `${'x '.repeat((MAX_CONTENT_CHARS - shift) / 2)}${pii} and more`;
         const out = applyContentPolicy('redacted', text)!;
-        expect(out.length).toBeLessThan(MAX_CONTENT_CHARS + 20);
+        expect(out.length).toBeLessThan(MAX_CONTENT_CHARS + 30);
         expect(out).toMatch(/\[(CARD|PHONE|EMAIL)\]/);
         expect(out).not.toMatch(/\d{2}|one|four|jane/);
       }

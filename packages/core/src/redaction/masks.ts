@@ -34,25 +34,39 @@ function lowSurrogateAt(text: string, i: number): boolean {
 }
 
 /**
- * `text` with every mask replaced by its label, cut at `limit` characters: a mask that starts before
- * the limit is replaced whole, so nothing it covers shows. Returns the text and the offset in `text`
- * where it stops.
+ * `text` with every mask replaced by its label, cut at `limit` characters of output and of input: a
+ * mask that starts before the cut is replaced whole, so nothing it covers shows (its label may end up
+ * to 8 characters past the limit). Returns the text and the offset in `text` where it stops.
  */
 export function applyMasks(text: string, masks: Mask[], limit: number): { text: string; end: number } {
   masks.sort((a, b) => a.start - b.start || b.end - a.end || RANK[a.label] - RANK[b.label]);
   let out = '';
   let pos = 0;
-  for (let i = 0; i < masks.length;) {
+  /** Appends `text[pos, to)` within the limit; false when the limit cut it. */
+  const plain = (to: number): boolean => {
+    const room = limit - out.length;
+    if (to - pos <= room) {
+      out += text.slice(pos, to);
+      pos = to;
+      return true;
+    }
+    let stop = pos + Math.max(0, room);
+    if (stop > pos && lowSurrogateAt(text, stop)) stop--;
+    out += text.slice(pos, stop);
+    pos = stop;
+    return false;
+  };
+  for (let i = 0; i < masks.length; ) {
     const m = masks[i]!;
-    if (m.start >= limit) break;
     let end = m.end;
     // Everything overlapping the union joins it.
     for (i++; i < masks.length && masks[i]!.start < end; i++) end = Math.max(end, masks[i]!.end);
-    out += text.slice(pos, m.start) + `[${m.label}]`;
+    if (!plain(m.start)) return { text: out, end: pos };
+    // A label may end a little past the limit (it is never cut in half), but none starts past it.
+    if (out.length >= limit) return { text: out, end: pos };
+    out += `[${m.label}]`;
     pos = end;
   }
-  if (pos >= limit) return { text: out, end: pos };
-  let stop = Math.min(limit, text.length);
-  if (stop < text.length && lowSurrogateAt(text, stop)) stop--;
-  return { text: out + text.slice(pos, stop), end: stop };
+  plain(text.length);
+  return { text: out, end: pos };
 }

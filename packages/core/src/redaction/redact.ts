@@ -17,8 +17,8 @@ import { tokenize } from './tokens.js';
 export const LOOKAHEAD_CHARS = 512;
 
 /**
- * Masks personal data in the first `limit` characters of `text` and returns them, with `cut` true when
- * text was left out. Reads at most `limit` + {@link LOOKAHEAD_CHARS} characters.
+ * Masks personal data in the first `limit` characters of `text` and returns at most `limit` characters,
+ * with `cut` true when text was left out. Reads at most `limit` + {@link LOOKAHEAD_CHARS} characters.
  */
 export function redactBounded(text: string, limit: number): { text: string; cut: boolean } {
   const window = text.length > limit + LOOKAHEAD_CHARS ? text.slice(0, limit + LOOKAHEAD_CHARS) : text;
@@ -33,5 +33,5 @@ export function redactBounded(text: string, limit: number): { text: string; cut:
 
 /** Masks personal data in `text`, all of it (linear time; no cap). */
 export function redactAll(text: string): string {
-  return redactBounded(text, text.length).text;
+  return redactBounded(text, Number.POSITIVE_INFINITY).text;
 }
