@@ -16,7 +16,12 @@ const MIN = 15;
 function glob(toks: Token[], i: number): { text: string; next: number } {
   let text = '';
   let j = i;
-  while (j < toks.length && isAlnum(toks[j]) && (j === i || touching(toks[j - 1], toks[j])) && text.length <= MAX)
+  while (
+    j < toks.length &&
+    isAlnum(toks[j]) &&
+    (j === i || touching(toks[j - 1], toks[j])) &&
+    text.length <= MAX
+  )
     text += toks[j++]!.text;
   return { text, next: j };
 }
@@ -58,7 +63,8 @@ function longestValid(text: string, ends: number[]): number {
 export function findIbans(toks: Token[], masks: Mask[]): void {
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
-    if (t.kind !== WORD || t.text.length !== 2 || (isAlnum(toks[i - 1]) && touching(toks[i - 1], t))) continue;
+    if (t.kind !== WORD || t.text.length !== 2 || (isAlnum(toks[i - 1]) && touching(toks[i - 1], t)))
+      continue;
     let { text, next } = glob(toks, i);
     // "GB 82 WEST …": the country code apart from its check digits.
     if (text.length === 2 && toks[next]?.kind === SPACE && toks[next]!.text === ' ') {
@@ -74,7 +80,8 @@ export function findIbans(toks: Token[], masks: Mask[]): void {
     if (text.length <= 4) {
       while (text.length < MAX) {
         const sep = toks[next];
-        const single = sep && ((sep.kind === SPACE && sep.text === ' ') || (sep.kind === PUNCT && sep.text === '-'));
+        const single =
+          sep && ((sep.kind === SPACE && sep.text === ' ') || (sep.kind === PUNCT && sep.text === '-'));
         if (!single || !isAlnum(toks[next + 1])) break;
         const g = glob(toks, next + 1);
         if (g.text.length > 4) break;

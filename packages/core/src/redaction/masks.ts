@@ -56,7 +56,7 @@ export function applyMasks(text: string, masks: Mask[], limit: number): { text: 
     pos = stop;
     return false;
   };
-  for (let i = 0; i < masks.length; ) {
+  for (let i = 0; i < masks.length;) {
     const m = masks[i]!;
     let end = m.end;
     // Everything overlapping the union joins it.
