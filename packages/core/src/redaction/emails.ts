@@ -13,6 +13,7 @@ import { AT_WORDS, DOT_WORDS, LOCAL_JOIN_WORDS, NOT_LOCAL, NUMBER_WORDS, PROVIDE
 const MAX_LABELS = 12;
 const MAX_PIECES = 24;
 const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}', '<': '>' };
+const CLOSE = new Set(Object.values(OPEN));
 const LOCAL_PUNCT = new Set(['.', '_', '%', '+', "'", '-', '’']);
 const LETTERS = /^\p{L}{2,}$/u;
 
@@ -79,12 +80,11 @@ function label(toks: Token[], j: number): { text: string; last: number } | null 
   return { text, last };
 }
 
-/** The token after a dot between two labels at `j` (`.`, " dot ", "(dot)"), or -1. */
-function dotAfter(toks: Token[], j: number, kind: Marker['kind']): number {
+/** The token after a dot between two labels at `j` (`.`, " . ", " dot ", "(dot)"), or -1. */
+function dotAfter(toks: Token[], j: number): number {
   const t = toks[j];
   if (t?.kind === PUNCT && t.text === '.' && touching(toks[j - 1], t) && touching(t, toks[j + 1]))
     return j + 1;
-  if (kind === 'written') return -1;
   let k = j;
   if (blank(toks[k])) k++;
   const open = toks[k];
@@ -120,7 +120,7 @@ function domainAfter(toks: Token[], m: Marker): { labels: string[]; last: number
       last += 2;
     }
     labels.push(text);
-    const k = dotAfter(toks, last + 1, m.kind);
+    const k = dotAfter(toks, last + 1);
     if (k < 0) break;
     j = k;
   }
@@ -147,6 +147,31 @@ function isSpelled(toks: Token[], k: number): boolean {
     (t.kind === WORD && (t.text.length === 1 || NUMBER_WORDS.get(t.text)?.type === 'unit')) ||
     (t.kind === NUM && t.text.length <= 3)
   );
+}
+
+/**
+ * Going back from `k` (the token before a piece of a local part), a joiner between two pieces: " dot ",
+ * " underscore ", " (dot) ", " . ". Returns the index of the space before it (the previous piece ends
+ * just before that), or -1.
+ */
+function joinBefore(toks: Token[], k: number): number {
+  if (!blank(toks[k])) return -1;
+  k--;
+  const t = toks[k];
+  if (!t) return -1;
+  if (t.kind === WORD && LOCAL_JOIN_WORDS.has(t.text)) k--;
+  else if (t.kind === PUNCT && LOCAL_PUNCT.has(t.text)) k--;
+  else if (t.kind === PUNCT && CLOSE.has(t.text)) {
+    // "(dot)", "[ dot ]"
+    let m = k - 1;
+    if (blank(toks[m])) m--;
+    if (toks[m]?.kind !== WORD || !LOCAL_JOIN_WORDS.has(toks[m]!.text)) return -1;
+    m--;
+    if (blank(toks[m])) m--;
+    if (toks[m]?.kind !== PUNCT || OPEN[toks[m]!.text] !== t.text) return -1;
+    k = m - 1;
+  } else return -1;
+  return blank(toks[k]) ? k : -1;
 }
 
 /** The first token of the local part before the marker, or -1. `floor`: the first token it may use. */
@@ -177,24 +202,15 @@ function localBefore(toks: Token[], m: Marker, floor: number): number {
   };
   let start = piece(j);
   if (start < 0) return -1;
-  if (m.kind === 'written') return start;
-  // Spoken: pieces joined by "dot", "underscore"… ("mary underscore lee"), then spelled characters.
+  // `jane.doe@…` touching its `@` is the whole local part.
+  if (m.kind === 'written' && j === m.first - 1) return start;
+  // Said or spaced: pieces joined by "dot", "(dot)", "underscore", " . " ("mary underscore lee"),
+  // then spelled characters.
   let pieces = 1;
   let joined = false;
   while (pieces < MAX_PIECES) {
-    let k = start - 1;
-    if (!blank(toks[k])) break;
-    const join = toks[k - 1];
-    if (
-      !join ||
-      !(
-        (join.kind === WORD && LOCAL_JOIN_WORDS.has(join.text)) ||
-        (join.kind === PUNCT && LOCAL_PUNCT.has(join.text))
-      )
-    )
-      break;
-    k -= 2;
-    if (!blank(toks[k])) break;
+    const k = joinBefore(toks, start - 1);
+    if (k < 0 || k - 1 < floor) break;
     const s = piece(k - 1);
     if (s < 0) break;
     start = s;

@@ -428,7 +428,10 @@ export function findNumbers(toks: Token[], masks: Mask[]): void {
         const p = ninoPrefix(toks, r.first);
         if (p !== null) {
           start = Math.min(start, p);
-          const si = next(toks, r.last);
+          const si =
+            toks[r.last + 1]?.kind === PUNCT && toks[r.last + 1]!.text === '-'
+              ? r.last + 2
+              : next(toks, r.last);
           const s = toks[si];
           if (s && s.kind === WORD && s.text.length === 1 && 'abcd'.includes(s.text)) {
             end = s.end;
@@ -499,7 +502,11 @@ export function findNumbers(toks: Token[], masks: Mask[]): void {
 /** The start of the two letters before a National Insurance number's digits ("QQ", "Q Q"), or null. */
 function ninoPrefix(toks: Token[], first: number): number | null {
   let k = first - 1;
-  if (toks[k]?.kind === SPACE && toks[k]!.text === ' ') k--;
+  if (
+    (toks[k]?.kind === SPACE && toks[k]!.text === ' ') ||
+    (toks[k]?.kind === PUNCT && toks[k]!.text === '-')
+  )
+    k--;
   const w = toks[k];
   if (!w || w.kind !== WORD || NOT_ID.has(w.text)) return null;
   if (w.text.length === 2 && /^[a-z]{2}$/.test(w.text)) return w.start;
@@ -537,6 +544,8 @@ function spelledId(toks: Token[], i: number): number {
         digits++;
         chars++;
       } else if (glued || (t.text.length <= 3 && !NOT_ID.has(t.text))) chars += t.text.length;
+      // a check letter after the digits ("JG 10 37 26 A")
+      else if (t.text.length === 1 && j > i && toks[j - 2]?.kind === NUM) chars++;
       else break;
     } else break;
     end = j + 1;

@@ -97,6 +97,8 @@ kw(
   'security number',
   'security digits',
   'card code',
+  'cvv code',
+  'digit code',
   'verification value',
   'card verification',
   'the back',
