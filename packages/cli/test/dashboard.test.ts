@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createVoxtrace } from '@voxtrace/core';
 import { type DashboardPanel, type GrafanaDashboard, generateGrafanaDashboard } from '@voxtrace/cli';

@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { generatePrometheusRules, generateAlertmanagerConfig } from '@voxtrace/cli';
 import { ALERTMANAGER_ROUTING } from '@voxtrace/core/thresholds';

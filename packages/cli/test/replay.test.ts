@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { replayConversation, toFixture } from '@voxtrace/core';
 import { beforeAll, describe, expect, it } from 'vitest';
