@@ -1,5 +1,6 @@
 /** The `voxtrace dev` command as a user runs it: a real process, real signals. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,6 +68,22 @@ describe('voxtrace dev', () => {
     expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/OTEL_EXPORTER_OTLP_ENDPOINT/)]);
     const list = await run([...CLI_ARGS, '--help']);
     expect(list.stdout).toMatch(/dev\s+local viewer/);
+  });
+
+  it('names an unknown command before the usage, exit code 2; prints its version', async () => {
+    const bogus = await run([...CLI_ARGS, 'bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/^voxtrace: unknown command 'bogus'\n\nusage: voxtrace <command>/);
+    // Names of Object.prototype are not commands either.
+    expect((await run([...CLI_ARGS, 'constructor'])).stderr).toMatch(/unknown command 'constructor'/);
+    const none = await run([...CLI_ARGS]);
+    expect([none.code, none.stderr]).toEqual([2, expect.stringMatching(/^usage: voxtrace <command>/)]);
+    const version = await run([...CLI_ARGS, '--version']);
+    const { version: expected } = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    );
+    expect([version.code, version.stdout.trim()]).toEqual([0, expected]);
+    expect(expected).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('says so when the port is taken, exit code 1', async () => {
