@@ -8,7 +8,8 @@ import { defineConfig } from 'vitest/config';
  * test/workspace.test.ts checks it against every package's entries). The built `dist/` is tested where users
  * meet it: the packed tarballs (test/packed.test.ts) and `npm run check:package`.
  */
-const paths: Record<string, string[]> = JSON.parse(readFileSync('tsconfig.json', 'utf8')).compilerOptions.paths;
+const paths: Record<string, string[]> = JSON.parse(readFileSync('tsconfig.json', 'utf8')).compilerOptions
+  .paths;
 const alias = Object.entries(paths).map(([name, [target]]) => ({
   find: new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`),
   replacement: fileURLToPath(new URL(target!, import.meta.url)),
