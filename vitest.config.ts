@@ -4,9 +4,9 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Tests run from the packages' sources, so edit → `npx vitest run <file>` needs no build. The mapping is
- * tsconfig.json's `paths` (the one list; `tsc` and tsup's `.d.ts` step read it too, and
- * test/workspace.test.ts checks it against every package's entries). The built `dist/` is tested where users
- * meet it: the packed tarballs (test/packed.test.ts) and `npm run check:package`.
+ * tsconfig.json's `paths` (the one list; `tsc`, tsup's `.d.ts` step and tsx read it too, and
+ * test/workspace.test.ts checks it against every package's entries). Tests that start the binary, the
+ * examples or the demo in a child process use the built `dist/` (test/helpers/built.ts builds it when stale).
  */
 const paths: Record<string, string[]> = JSON.parse(readFileSync('tsconfig.json', 'utf8')).compilerOptions
   .paths;

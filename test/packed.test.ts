@@ -15,9 +15,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './helpers/built.js';
 import { startOtlpReceiver } from './helpers/otlp-receiver.js';
-import { repoRoot } from './helpers/source.js';
+import { ensureBuilt, repoRoot } from './helpers/built.js';
 
 const project = path.join(repoRoot, 'node_modules', '.voxtrace-packed');
 const scope = path.join(project, 'node_modules', '@voxtrace');
@@ -131,7 +130,7 @@ describe('the packed packages', () => {
         }
       }
     }
-  });
+  }, 300_000);
 
   it('type-check in a strict consumer, from ESM and from CommonJS, with 0 errors', () => {
     const all = packed.flatMap(entries);

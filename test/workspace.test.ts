@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { repoRoot } from './helpers/source.js';
+import { repoRoot } from './helpers/built.js';
 
 it('tsconfig paths map exactly the packages’ public entries to their sources', () => {
   const expected: Record<string, string[]> = {};

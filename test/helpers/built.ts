@@ -1,13 +1,19 @@
 /**
- * The built packages, for the few tests that check what users install (the packed tarballs, the CommonJS and
- * ESM builds). `npm test` builds first; a single `npx vitest run <file>` on a fresh clone, or after an edit,
- * builds here once: tsup runs when a package's `dist/` is missing or older than its sources. A lock folder
- * keeps parallel test files from building at the same time.
+ * The built packages, for the tests that run what users run in a child process: the `voxtrace` binary, the
+ * examples, the demo, the packed tarballs, the CommonJS and ESM builds. Every other test imports the sources
+ * (vitest aliases from tsconfig.json's `paths`). `npm test` builds first; a lone `npx vitest run <file>` on a
+ * fresh clone, or after an edit, builds here: tsup runs when a package's `dist/` is missing or older than its
+ * sources. A lock folder keeps parallel test files from building at the same time.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './source.js';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The built `voxtrace` binary: `spawn(process.execPath, [CLI, 'dev'])`. */
+export const CLI = path.join(repoRoot, 'packages/cli/dist/cli.js');
 
 function newest(dir: string): number {
   let t = 0;

@@ -12,7 +12,10 @@ import { type DashboardPanel, type GrafanaDashboard, generateGrafanaDashboard } 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { haveTool, runTool } from './helpers/tools.js';
-import { CLI_ARGS } from '../../../test/helpers/source.js';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const exec = promisify(execFile);
 
@@ -52,12 +55,7 @@ let dir: string;
 let dashboard: GrafanaDashboard;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'voxtrace-dashboard-'));
-  const { stdout } = await exec(process.execPath, [
-    ...CLI_ARGS,
-    'dashboard',
-    '--out',
-    join(dir, 'dashboard.json'),
-  ]);
+  const { stdout } = await exec(process.execPath, [CLI, 'dashboard', '--out', join(dir, 'dashboard.json')]);
   expect(stdout).toMatch(/wrote .*dashboard\.json/);
   dashboard = JSON.parse(await readFile(join(dir, 'dashboard.json'), 'utf8'));
 });
@@ -144,7 +142,7 @@ describe('voxtrace dashboard', () => {
       }),
     );
     const { stdout } = await exec(process.execPath, [
-      ...CLI_ARGS,
+      CLI,
       'dashboard',
       '--thresholds',
       join(dir, 'thresholds.json'),

@@ -13,13 +13,16 @@ import { ALERTMANAGER_ROUTING } from '@voxtrace/core/thresholds';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { haveTool, runTool } from './helpers/tools.js';
-import { CLI_ARGS } from '../../../test/helpers/source.js';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const exec = promisify(execFile);
 
 async function voxtrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [...CLI_ARGS, ...args], {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
       maxBuffer: 32 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };

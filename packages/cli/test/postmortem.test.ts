@@ -18,13 +18,16 @@ import {
 import { parseIncident } from '@voxtrace/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFleet } from './helpers/fleet-traffic.js';
-import { CLI_ARGS } from '../../../test/helpers/source.js';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const exec = promisify(execFile);
 
 async function voxtrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [...CLI_ARGS, ...args]);
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args]);
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

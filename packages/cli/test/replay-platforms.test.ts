@@ -24,7 +24,10 @@ import {
   UsageLLM,
   UsageSTT,
 } from '../../../examples/livekit/fakes.mjs';
-import { CLI_ARGS } from '../../../test/helpers/source.js';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const exec = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -37,7 +40,7 @@ const PIPECAT_2 = join(SHARED, 'pipecat/02-function-call-default-report-level.js
 
 async function voxtrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [...CLI_ARGS, 'replay', ...args]);
+    const { stdout, stderr } = await exec(process.execPath, [CLI, 'replay', ...args]);
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { replayConversation, toFixture } from '@voxtrace/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ARGS } from '../../../test/helpers/source.js';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const run = promisify(execFile);
 const T0 = 1_763_700_000_000;
@@ -28,7 +31,7 @@ function call(id: string, latencies: number[]) {
 
 async function voxtrace(...args: string[]) {
   try {
-    const { stdout } = await run(process.execPath, [...CLI_ARGS, ...args]);
+    const { stdout } = await run(process.execPath, [CLI, ...args]);
     return { code: 0, stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
