@@ -99,7 +99,7 @@ export interface LiveTool {
 }
 
 /** On a tool span ended at your server's answer, because Vapi's time of the result never came. */
-export const TOOL_ENDED_AT_ANSWER = { 'vapi.tool.timing': 'server_answer' } as const;
+const TOOL_ENDED_AT_ANSWER = { [VAPI_TURN_ATTR.toolTiming]: 'server_answer' };
 
 /** Turn events held back per call before its first transcript, at most. */
 const MAX_HELD = 500;
