@@ -12,8 +12,8 @@ export {
   type VapiBearerAuth,
   type VapiCustomAuth,
   type VapiHmacAuth,
-  type VapiNoAuth,
   type VapiSecretAuth,
+  vapiAuthSchema,
   verifyVapiRequest,
 } from './auth.js';
 export {
@@ -22,8 +22,14 @@ export {
   type EndedReasonClass,
   type EndedReasonFamily,
 } from './ended-reason.js';
-export { createVapiWebhookHandler, type VapiMessageContext, type VapiWebhookOptions } from './handler.js';
-export { type FetchHandler, type NodeRequest, toExpressMiddleware, toNodeHandler } from './node.js';
+export {
+  createVapiWebhookHandler,
+  VAPI_DEFAULT_MAX_BODY_BYTES,
+  type VapiMessageContext,
+  type VapiWebhookOptions,
+} from './handler.js';
+// The Node and Express bridge every voxtrace webhook shares.
+export { type FetchHandler, type NodeRequest, toExpressMiddleware, toNodeHandler } from '@voxtrace/core/http';
 export {
   observeVapiMessage,
   observeVapiResponse,
