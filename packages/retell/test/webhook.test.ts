@@ -221,8 +221,12 @@ describe('webhook responses', () => {
         controller.enqueue(new Uint8Array(512));
       },
     });
+    // A well-formed, fresh signature header: only the body can tell it is wrong, so the body is read.
+    const headers = { 'x-retell-signature': signRetellPayload('', API_KEY) };
     const res = await handler(
-      new Request(url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' }),
+      new Request(url, { method: 'POST', body: stream, headers, duplex: 'half' } as RequestInit & {
+        duplex: 'half';
+      }),
     );
     expect(res.status).toBe(413);
     // It stopped reading at the cap instead of draining an endless body.
