@@ -78,7 +78,8 @@ export function createVapiWebhookHandler(
   options: VapiWebhookOptions,
 ): (request: Request) => Promise<Response> {
   const owner = 'createVapiWebhookHandler';
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${owner}: options must be an object with auth`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${owner}: options must be an object with auth`);
   const check = compileVapiAuth(options.auth, {
     allowUnauthenticated: options.allowUnauthenticated === true,
     owner,
