@@ -186,6 +186,9 @@ describe('caps in time', () => {
     expect(DEFAULT_BODY_TIMEOUT_MS).toBe(10_000);
     const { port } = await serve();
     const res = await rawRequest({ port, body: { total: 100, chunkBytes: 1, intervalMs: 2000 } });
+    console.log(
+      `default bodyTimeoutMs: 1 byte every 2 s answered ${res.status} after ${Math.round(res.elapsedMs)} ms`,
+    );
     expect(res.status).toBe(408);
     // Measured from the client's first byte: the cap plus timer and socket latency.
     expect(res.elapsedMs).toBeGreaterThanOrEqual(9_900);
