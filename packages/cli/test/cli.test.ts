@@ -1,12 +1,13 @@
 /** The `voxtrace dev` command as a user runs it: a real process, real signals. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLI_ARGS, FROM_SOURCE } from '../../../test/helpers/source.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-const INDEX = new URL('../dist/index.js', import.meta.url).href;
+const INDEX = new URL('../src/index.ts', import.meta.url).href;
+
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
@@ -32,38 +33,57 @@ function run(
 describe('voxtrace dev', () => {
   it('serves the viewer and the OTLP endpoint until SIGTERM, then exits 0', async () => {
     let checked: Promise<void> | undefined;
-    const result = await run([CLI, 'dev', '--port', '0', '--max-conversations', '5'], (out, child) => {
-      const url = /viewer\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
-      if (!url || !/OTEL_EXPORTER_OTLP_ENDPOINT=/.test(out) || checked) return;
-      checked = (async () => {
-        const page = await fetch(url);
-        expect(page.status).toBe(200);
-        expect(await page.text()).toContain('<title>voxtrace dev</title>');
-        const otlp = await fetch(`${url}v1/traces`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{}',
-        });
-        expect([otlp.status, await otlp.json()]).toEqual([200, {}]);
-        child.kill('SIGTERM');
-      })();
-    });
+    const result = await run(
+      [...CLI_ARGS, 'dev', '--port', '0', '--max-conversations', '5'],
+      (out, child) => {
+        const url = /viewer\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+        if (!url || !/OTEL_EXPORTER_OTLP_ENDPOINT=/.test(out) || checked) return;
+        checked = (async () => {
+          const page = await fetch(url);
+          expect(page.status).toBe(200);
+          expect(await page.text()).toContain('<title>voxtrace dev</title>');
+          const otlp = await fetch(`${url}v1/traces`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          });
+          expect([otlp.status, await otlp.json()]).toEqual([200, {}]);
+          child.kill('SIGTERM');
+        })();
+      },
+    );
     await checked;
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/OTLP\/HTTP\s+http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
   });
 
   it('refuses bad options with exit code 2 and the usage', async () => {
-    const bad = await run([CLI, 'dev', '--port', 'eighty']);
+    const bad = await run([...CLI_ARGS, 'dev', '--port', 'eighty']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--port must be an integer from 0 to 65535, got "eighty"/);
     expect(bad.stderr).toMatch(/usage: voxtrace dev/);
-    const unknown = await run([CLI, 'dev', '--colour']);
+    const unknown = await run([...CLI_ARGS, 'dev', '--colour']);
     expect(unknown.code).toBe(2);
-    const help = await run([CLI, 'dev', '--help']);
+    const help = await run([...CLI_ARGS, 'dev', '--help']);
     expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/OTEL_EXPORTER_OTLP_ENDPOINT/)]);
-    const list = await run([CLI, '--help']);
+    const list = await run([...CLI_ARGS, '--help']);
     expect(list.stdout).toMatch(/dev\s+local viewer/);
+  });
+
+  it('names an unknown command before the usage, exit code 2; prints its version', async () => {
+    const bogus = await run([...CLI_ARGS, 'bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/^voxtrace: unknown command 'bogus'\n\nusage: voxtrace <command>/);
+    // Names of Object.prototype are not commands either.
+    expect((await run([...CLI_ARGS, 'constructor'])).stderr).toMatch(/unknown command 'constructor'/);
+    const none = await run([...CLI_ARGS]);
+    expect([none.code, none.stderr]).toEqual([2, expect.stringMatching(/^usage: voxtrace <command>/)]);
+    const version = await run([...CLI_ARGS, '--version']);
+    const { version: expected } = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    );
+    expect([version.code, version.stdout.trim()]).toEqual([0, expected]);
+    expect(expected).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('says so when the port is taken, exit code 1', async () => {
@@ -71,7 +91,7 @@ describe('voxtrace dev', () => {
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const { port } = taken.address() as AddressInfo;
     try {
-      const result = await run([CLI, 'dev', '--port', String(port)]);
+      const result = await run([...CLI_ARGS, 'dev', '--port', String(port)]);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(new RegExp(`port ${port} is in use .*--port 0`));
     } finally {
@@ -85,7 +105,7 @@ describe('voxtrace dev', () => {
       const vt = { on: () => () => {}, monitor: { snapshot: () => ({ at: Date.now(), severity: null }) } };
       connectToDevViewer(vt, 'http://127.0.0.1:9', { snapshotIntervalMs: 50 });
       console.log('connected');`;
-    const result = await run(['--input-type=module', '-e', script]);
+    const result = await run([...FROM_SOURCE, '--input-type=module', '-e', script]);
     expect([result.code, result.stdout.trim()]).toEqual([0, 'connected']);
   });
 });

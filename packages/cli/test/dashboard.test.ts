@@ -6,16 +6,15 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createVoxtrace } from '@voxtrace/core';
 import { type DashboardPanel, type GrafanaDashboard, generateGrafanaDashboard } from '@voxtrace/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { haveTool, runTool } from './helpers/tools.js';
+import { CLI_ARGS } from '../../../test/helpers/source.js';
 
 const exec = promisify(execFile);
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /** Metric names a PromQL expression reads: identifiers that are not functions, keywords or labels. */
 export function metricNamesIn(expr: string): string[] {
@@ -53,7 +52,12 @@ let dir: string;
 let dashboard: GrafanaDashboard;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'voxtrace-dashboard-'));
-  const { stdout } = await exec(process.execPath, [CLI, 'dashboard', '--out', join(dir, 'dashboard.json')]);
+  const { stdout } = await exec(process.execPath, [
+    ...CLI_ARGS,
+    'dashboard',
+    '--out',
+    join(dir, 'dashboard.json'),
+  ]);
   expect(stdout).toMatch(/wrote .*dashboard\.json/);
   dashboard = JSON.parse(await readFile(join(dir, 'dashboard.json'), 'utf8'));
 });
@@ -140,7 +144,7 @@ describe('voxtrace dashboard', () => {
       }),
     );
     const { stdout } = await exec(process.execPath, [
-      CLI,
+      ...CLI_ARGS,
       'dashboard',
       '--thresholds',
       join(dir, 'thresholds.json'),

@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   type Incident,
@@ -19,13 +18,13 @@ import {
 import { parseIncident } from '@voxtrace/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFleet } from './helpers/fleet-traffic.js';
+import { CLI_ARGS } from '../../../test/helpers/source.js';
 
 const exec = promisify(execFile);
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 async function voxtrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args]);
+    const { stdout, stderr } = await exec(process.execPath, [...CLI_ARGS, ...args]);
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -24,9 +24,9 @@ import {
   UsageLLM,
   UsageSTT,
 } from '../../../examples/livekit/fakes.mjs';
+import { CLI_ARGS } from '../../../test/helpers/source.js';
 
 const exec = promisify(execFile);
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const SHARED = resolve(REPO, 'fixtures');
 const VAPI = join(SHARED, 'vapi/vapi-end-of-call-report.json');
@@ -37,7 +37,7 @@ const PIPECAT_2 = join(SHARED, 'pipecat/02-function-call-default-report-level.js
 
 async function voxtrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, 'replay', ...args]);
+    const { stdout, stderr } = await exec(process.execPath, [...CLI_ARGS, 'replay', ...args]);
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

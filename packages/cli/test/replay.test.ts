@@ -2,13 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { replayConversation, toFixture } from '@voxtrace/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ARGS } from '../../../test/helpers/source.js';
 
 const run = promisify(execFile);
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const T0 = 1_763_700_000_000;
 
 /** A call whose turns wait `latencies` ms each (LLM time to first token is the wait). */
@@ -29,7 +28,7 @@ function call(id: string, latencies: number[]) {
 
 async function voxtrace(...args: string[]) {
   try {
-    const { stdout } = await run(process.execPath, [cli, ...args]);
+    const { stdout } = await run(process.execPath, [...CLI_ARGS, ...args]);
     return { code: 0, stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

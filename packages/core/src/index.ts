@@ -20,6 +20,7 @@ export {
   replayConversation,
 } from './conversation.js';
 export type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
+export { warnDeprecated } from './diagnostics.js';
 export {
   attributesSchema,
   type ErrorLayer,

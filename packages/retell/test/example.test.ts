@@ -3,12 +3,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers.js';
+import { FROM_SOURCE } from '../../../test/helpers/source.js';
 
 describe('examples/retell', () => {
   it('simulate.mjs plays a call against server.mjs: live turns, webhooks with a retry, one completed call', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [path.join(repoRoot, 'examples/retell/simulate.mjs')],
+      [...FROM_SOURCE, path.join(repoRoot, 'examples/retell/simulate.mjs')],
       {
         cwd: repoRoot,
         timeout: 20_000,

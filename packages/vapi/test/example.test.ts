@@ -3,12 +3,13 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CALL_ID, repoRoot } from './helpers.js';
+import { FROM_SOURCE } from '../../../test/helpers/source.js';
 
 describe('examples/vapi', () => {
   it('runs a server on 127.0.0.1 that receives every fixture', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [resolve(repoRoot, 'examples/vapi/server.mjs'), '--send-fixtures'],
+      [...FROM_SOURCE, resolve(repoRoot, 'examples/vapi/server.mjs'), '--send-fixtures'],
       {
         cwd: repoRoot,
         env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' },
