@@ -8,6 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RawResponse, rawRequest } from '../packages/core/test/support/raw-http.js';
+import { FROM_SOURCE } from './helpers/source.js';
 
 const SERVER = fileURLToPath(new URL('./helpers/intake-server.mjs', import.meta.url));
 const VAPI_SECRET = 'vapi-secret-for-the-attacks';
@@ -24,7 +25,7 @@ interface Stats {
 /** The server process: its ports and a way to ask it for figures. */
 async function startServer(env: Record<string, string> = {}) {
   const child: ChildProcess = fork(SERVER, [], {
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...FROM_SOURCE],
     env: { ...process.env, VAPI_SECRET, RETELL_API_KEY, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -53,6 +54,17 @@ const size = (i: number, n: number) => 5 * MB + Math.round((i / (n - 1)) * 5 * M
 const statuses = (rs: RawResponse[]) =>
   rs.reduce<Record<number, number>>((t, r) => ({ ...t, [r.status]: (t[r.status] ?? 0) + 1 }), {});
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+
+/**
+ * Every request refused with 401 before its body was read. The server closes such a connection as soon as the
+ * answer is written; a client still pushing its upload then may get a TCP reset before it reads the answer
+ * (status 0 here): the server's side is the same, so both count, but most must see the 401.
+ */
+function allRefused(rs: RawResponse[]): void {
+  const tally = statuses(rs);
+  expect(Object.keys(tally).filter((s) => s !== '401' && s !== '0')).toEqual([]);
+  expect(tally[401] ?? 0).toBeGreaterThanOrEqual(rs.length * 0.8);
+}
 
 describe('60 concurrent unauthenticated bodies of 5-10 MB', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
@@ -84,7 +96,7 @@ describe('60 concurrent unauthenticated bodies of 5-10 MB', () => {
     console.log(
       `vapi: 60 unauthenticated bodies of 5-10 MB: peak RSS +${mb(rssGrowth)}; server read ${mb(read)} of the ${mb(sent)} the clients pushed`,
     );
-    expect(statuses(rs)).toEqual({ 401: 60 });
+    allRefused(rs);
     // main: +279 MB and every byte read. What is read now is the first socket read of each request.
     expect(read).toBeLessThan(60 * 128 * 1024);
     expect(rssGrowth).toBeLessThan(64 * MB);
@@ -102,7 +114,7 @@ describe('60 concurrent unauthenticated bodies of 5-10 MB', () => {
     console.log(
       `retell: 60 unauthenticated bodies of 5-10 MB: peak RSS +${mb(rssGrowth)}; server read ${mb(read)} of the ${mb(sent)} the clients pushed`,
     );
-    expect(statuses(rs)).toEqual({ 401: 60 });
+    allRefused(rs);
     expect(after.retell.stats.unauthorized).toMatchObject({
       missing_header: 20,
       malformed_header: 20,
@@ -118,14 +130,22 @@ describe('60 concurrent unauthenticated bodies of 5-10 MB', () => {
       () => ({ 'x-retell-signature': forgedSignature() }),
       false,
     );
-    console.log(
-      `retell: 60 forged-signature bodies of 5-10 MB (each read to check the digest): peak RSS +${mb(rssGrowth)}`,
-    );
-    // Read in turn, 8 at a time: on a slow machine the last may wait past bodyTimeoutMs and get a 503.
     const tally = statuses(rs);
-    expect((tally[401] ?? 0) + (tally[503] ?? 0)).toBe(60);
+    console.log(
+      `retell: 60 forged-signature bodies of 5-10 MB (each read to check the digest): peak RSS +${mb(rssGrowth)}; answers ${JSON.stringify(tally)}`,
+    );
+    // Read in turn, 8 at a time: on a slow machine the last may wait past bodyTimeoutMs (503, or 408 when
+    // little time was left), and such an early answer may reach a still-uploading client as a reset (0).
+    expect(Object.keys(tally).filter((k) => !['401', '408', '503', '0'].includes(k))).toEqual([]);
     expect(tally[401]).toBeGreaterThanOrEqual(8);
-    expect(after.retell.stats.unauthorized).toMatchObject({ signature_mismatch: tally[401] });
+    const { unauthorized, busy, timedOut } = after.retell.stats as {
+      unauthorized: { signature_mismatch?: number };
+      busy: number;
+      timedOut: number;
+    };
+    // The server's own count: every one was read and refused, or refused for time.
+    expect((unauthorized.signature_mismatch ?? 0) + busy + timedOut).toBe(60);
+    expect(unauthorized.signature_mismatch).toBe(tally[401]);
     // At most maxConcurrentBodies (8) × maxBodyBytes (10 MiB) held at once, plus the collector's lag.
     expect(rssGrowth).toBeLessThan(200 * MB);
   });
@@ -152,9 +172,9 @@ describe('400 slow bodies (1 byte every 2 s)', () => {
       console.log(
         `400 slow bodies, wrong credential: all answered within ${Math.round(Math.max(...rs.map((r) => r.elapsedMs)))} ms, all closed within ${Math.round(slowest)} ms`,
       );
-      expect(statuses(rs)).toEqual({ 401: 400 });
+      allRefused(rs);
       // main: every one held open until Node's 300 s requestTimeout.
-      expect(slowest).toBeLessThan(5000);
+      expect(slowest).toBeLessThan(8000);
       const after = await server.stats();
       expect(after.vapi.open + after.retell.open).toBe(0);
     } finally {
@@ -180,13 +200,17 @@ describe('400 slow bodies (1 byte every 2 s)', () => {
       console.log(
         `400 slow bodies, forged signatures, bodyTimeoutMs 1000: ${JSON.stringify(tally)} within ${Math.round(answered)} ms`,
       );
-      expect(Object.keys(tally).sort()).toEqual(['408', '503']);
+      // 0: an early answer that reached the client as a reset (see allRefused).
+      expect(Object.keys(tally).filter((k) => !['408', '503', '0'].includes(k))).toEqual([]);
       expect(tally[408]).toBeGreaterThanOrEqual(8);
-      expect(answered).toBeLessThan(3000);
+      expect(answered).toBeLessThan(8000);
       await Promise.all(rs.map((r) => r.closed));
       const after = await server.stats();
       expect(after.retell.open).toBe(0);
-      expect(after.retell.stats).toMatchObject({ timedOut: tally[408], busy: tally[503] });
+      // The server's own count: each one too slow (408) or not given a read slot in time (503).
+      const { timedOut, busy } = after.retell.stats as { timedOut: number; busy: number };
+      expect(timedOut).toBeGreaterThanOrEqual(8);
+      expect(timedOut + busy).toBe(400);
     } finally {
       await server.stop();
     }

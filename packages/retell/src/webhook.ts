@@ -51,7 +51,7 @@ export interface RetellDelivery {
 
 /**
  * Options of {@link createRetellWebhookHandler}. The intake options cap each body: `maxBodyBytes` (default
- * 10 MiB), `bodyTimeoutMs` (default 10 000), `maxConcurrentBodies` (default 8) and `maxQueuedBodies`
+ * 10 MiB), `bodyTimeoutMs` (default 9 000), `maxConcurrentBodies` (default 8) and `maxQueuedBodies`
  * (default 256).
  */
 export interface RetellWebhookHandlerOptions extends RetellTrackingOptions, IntakeOptions {

@@ -30,7 +30,7 @@ export interface VapiMessageContext {
 
 /**
  * Options of {@link createVapiWebhookHandler}. The intake options cap each body: `maxBodyBytes` (default
- * 5 MiB), `bodyTimeoutMs` (default 10 000), `maxConcurrentBodies` (default 8) and `maxQueuedBodies`
+ * 5 MiB), `bodyTimeoutMs` (default 9 000), `maxConcurrentBodies` (default 8) and `maxQueuedBodies`
  * (default 256).
  */
 export interface VapiWebhookOptions extends VapiObserveOptions, IntakeOptions {

@@ -49,9 +49,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ? ['localhost', '[::1]', '127.0.0.1', host.includes(':') ? `[${host}]` : host]
       : null,
   });
-  // Headers must arrive within 10 s (checked every second); bodies are capped by the viewer's intake.
+  // Headers must arrive within 9 s (checked every second); bodies are capped by the viewer's intake.
   const server: Server = createServer(
-    { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    { headersTimeout: 9_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
     toNodeHandler((request) => viewer.fetch(request)),
   );
   // The page polls; idle sockets should not hold `close()` up for long.

@@ -4,8 +4,11 @@
  */
 import { z } from 'zod';
 
-/** A body not received within this many ms of the handler asking for it is answered 408 (or 503 if queued). */
-export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+/**
+ * A body not received within this many ms of the handler asking for it is answered 408 (or 503 if queued):
+ * 9 s, so that with timers and scheduling a slow body is answered within 10 s of arriving.
+ */
+export const DEFAULT_BODY_TIMEOUT_MS = 9_000;
 /** Bodies one handler reads at once; the memory they hold is at most this many times `maxBodyBytes`. */
 export const DEFAULT_MAX_CONCURRENT_BODIES = 8;
 /** Requests waiting for a read slot (nothing of their body read); beyond this they are answered 503. */
@@ -17,7 +20,7 @@ const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const intakeOptionsSchema = z.object({
   /** Largest body accepted, in bytes (after decompression too, where the intake decompresses). */
   maxBodyBytes: positiveInt.optional(),
-  /** Time a body may take to arrive, from the handler asking for it, in ms. Default 10 000. */
+  /** Time a body may take to arrive, from the handler asking for it, in ms. Default 9 000. */
   bodyTimeoutMs: positiveInt.optional(),
   /** Bodies read at once. Default {@link DEFAULT_MAX_CONCURRENT_BODIES}. */
   maxConcurrentBodies: positiveInt.optional(),

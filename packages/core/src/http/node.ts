@@ -5,7 +5,10 @@
  * The body stays a stream, read only when the handler reads it, with backpressure: a handler that answers
  * from the headers (a 401) or stops early (a 413, a 408) has read nothing more. Then the answer is sent with
  * `Connection: close` and the socket is destroyed once it is written, so a client still uploading cannot
- * make the server read (or Node discard) the rest of its body.
+ * make the server read (or Node discard) the rest of its body. The price: such a client may get a TCP reset
+ * before it has read the answer (closing with unread data resets the connection, and Node's HTTP server
+ * reads on until the socket is destroyed, so no half-open linger is possible here). A body that arrived whole
+ * (any ordinary webhook) is always answered normally, connection kept alive.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
