@@ -50,6 +50,8 @@ export { audioSecondsToEpochMs, RETELL_TURN_LATENCY_KEYS } from './transcript.js
 export {
   createRetellWebhookHandler,
   DEFAULT_MAX_BODY_BYTES,
+  type NodeRequestLike,
+  type NodeResponseLike,
   type RetellDelivery,
   type RetellWebhookHandler,
   type RetellWebhookHandlerOptions,

@@ -86,6 +86,20 @@ export interface RetellWebhookStats extends RetellTrackingStats {
   callbackFailed: number;
 }
 
+/**
+ * A Node `http.IncomingMessage` (or Express request).
+ *
+ * @deprecated Use `NodeRequest` from `@voxtrace/core/http` (the same type); removed in 1.0.0.
+ */
+export type NodeRequestLike = NodeRequest;
+
+/**
+ * A Node `http.ServerResponse` (or Express response).
+ *
+ * @deprecated Use `ServerResponse` from `node:http`; removed in 1.0.0.
+ */
+export type NodeResponseLike = ServerResponse;
+
 /** The handler: call it with a `Request`, or use its Node and Express adapters. */
 export interface RetellWebhookHandler {
   (request: Request): Promise<Response>;

@@ -18,6 +18,7 @@
  * HMAC covers the body; `maxMessageAgeMs` of the webhook handler bounds the age for every scheme.
  */
 import { createHmac } from 'node:crypto';
+import { type DiagnosticHandler, warnDeprecated } from '@voxtrace/core';
 import { bearerToken, type CredentialVerdict, type HeaderVerdict, safeEqual } from '@voxtrace/core/http';
 import { z } from 'zod';
 import { isRecord } from './validate.js';
@@ -96,8 +97,36 @@ export type VapiBearerAuth = z.infer<typeof bearerAuthSchema>;
 export type VapiHmacAuth = z.infer<typeof hmacAuthSchema>;
 /** Your own check, e.g. of an OAuth2 access token or a static header. */
 export type VapiCustomAuth = z.infer<typeof customAuthSchema>;
+/** One scheme, with Vapi's option names. */
+export type VapiAuthScheme = z.infer<typeof vapiAuthSchema>;
+
+/**
+ * The option names of voxtrace 0.1, still accepted (each reported once as a `deprecated` diagnostic):
+ * `header` is now `headerName`, the bearer's `prefix` `bearerPrefixEnabled`, the HMAC's `secret` `secretKey`
+ * and `encoding` `signatureEncoding` (Vapi's own names); `{ type: 'none' }` is `allowUnauthenticated: true`.
+ *
+ * @deprecated Use {@link VapiAuthScheme}'s names; removed in 1.0.0.
+ */
+export type VapiLegacyAuth =
+  | (Omit<VapiSecretAuth, 'headerName'> & { header?: string })
+  | (Omit<VapiBearerAuth, 'headerName' | 'bearerPrefixEnabled'> & { header?: string; prefix?: boolean })
+  | (Omit<VapiHmacAuth, 'secretKey' | 'signatureEncoding'> & {
+      secret: string;
+      encoding?: VapiHmacAuth['signatureEncoding'];
+    })
+  | VapiNoAuth;
+
+/**
+ * No check (voxtrace 0.1).
+ *
+ * @deprecated Use the handler option `allowUnauthenticated: true`; removed in 1.0.0.
+ */
+export interface VapiNoAuth {
+  type: 'none';
+}
+
 /** How requests are verified. An array accepts a request that any scheme accepts (e.g. while migrating). */
-export type VapiAuth = z.infer<typeof vapiAuthSchema>;
+export type VapiAuth = VapiAuthScheme | VapiLegacyAuth;
 
 /** Result of {@link verifyVapiRequest}. */
 export type VapiAuthResult = { ok: true } | { ok: false; reason: string };
@@ -108,6 +137,13 @@ export type VapiHeaderCheck = (request: Request, now: number) => HeaderVerdict;
 const DEFAULT_TOLERANCE_MS = 300_000;
 const DIGEST_BYTES = { sha1: 20, sha256: 32, sha512: 64 } as const;
 const CREDENTIAL_FIELD = { secret: 'secret', bearer: 'token', hmac: 'secretKey' } as const;
+/** voxtrace 0.1's option names → Vapi's, per scheme: the one place the old names are read. */
+const RENAMED: Record<string, Record<string, string>> = {
+  secret: { header: 'headerName' },
+  bearer: { header: 'headerName', prefix: 'bearerPrefixEnabled' },
+  hmac: { secret: 'secretKey', encoding: 'signatureEncoding' },
+};
+const REMOVED_IN = '1.0.0';
 
 /**
  * Validates `auth` and prepares its checks. Throws a `TypeError` naming `owner` on a configuration mistake:
@@ -116,7 +152,11 @@ const CREDENTIAL_FIELD = { secret: 'secret', bearer: 'token', hmac: 'secretKey' 
  */
 export function compileVapiAuth(
   auth: unknown,
-  { allowUnauthenticated = false, owner }: { allowUnauthenticated?: boolean; owner: string },
+  {
+    allowUnauthenticated = false,
+    owner,
+    onDiagnostic,
+  }: { allowUnauthenticated?: boolean; owner: string; onDiagnostic?: DiagnosticHandler },
 ): VapiHeaderCheck | null {
   const hint =
     'pass a credential (e.g. auth: { type: "secret", secret: process.env.VAPI_SECRET }), or allowUnauthenticated: true for local development';
@@ -126,9 +166,18 @@ export function compileVapiAuth(
   }
   const list: unknown[] = Array.isArray(auth) ? [...auth] : [auth];
   if (!list.length) throw new TypeError(`${owner}: auth is an empty list: ${hint}`);
+  const deprecated = (name: string, replacement: string) => {
+    if (onDiagnostic) warnDeprecated(onDiagnostic, { name, replacement, removedIn: REMOVED_IN });
+  };
+  if (list.some((scheme) => isRecord(scheme) && scheme.type === 'none')) {
+    // voxtrace 0.1's explicit opt-out: any scheme accepting means every request is accepted.
+    deprecated("auth { type: 'none' }", 'allowUnauthenticated: true');
+    return null;
+  }
   const checks: VapiHeaderCheck[] = [];
-  list.forEach((scheme, i) => {
+  list.forEach((given, i) => {
     const where = Array.isArray(auth) ? `auth[${i}]` : 'auth';
+    const scheme = renamed(given, deprecated);
     const missing = missingCredential(scheme);
     if (missing) {
       if (allowUnauthenticated) return;
@@ -142,15 +191,28 @@ export function compileVapiAuth(
       throw new TypeError(
         type === 'oauth2'
           ? `${owner}: ${where}: oauth2 credentials send Authorization: Bearer <access token>; verify it with { type: 'custom' }`
-          : type === 'none'
-            ? `${owner}: ${where}: { type: 'none' } is not a scheme: pass allowUnauthenticated: true to accept unauthenticated requests`
-            : `${owner}: ${where}${field}: ${issue.message}`,
+          : `${owner}: ${where}${field}: ${issue.message}`,
       );
     }
     checks.push(compileOne(parsed.data));
   });
   if (!checks.length) return null;
   return checks.length === 1 ? checks[0]! : anyOf(checks);
+}
+
+/** `scheme` with voxtrace 0.1's option names moved to Vapi's (a name given both ways keeps the new one). */
+function renamed(scheme: unknown, deprecated: (name: string, replacement: string) => void): unknown {
+  if (!isRecord(scheme) || typeof scheme.type !== 'string') return scheme;
+  const renames = RENAMED[scheme.type];
+  if (!renames) return scheme;
+  let out: Record<string, unknown> = scheme;
+  for (const [old, now] of Object.entries(renames)) {
+    if (!(old in scheme)) continue;
+    deprecated(`auth ${scheme.type} option '${old}'`, `'${now}' (Vapi's name)`);
+    const { [old]: value, ...rest } = out;
+    out = now in rest ? rest : { ...rest, [now]: value };
+  }
+  return out;
 }
 
 /** The credential field of a known scheme when it is absent or blank. */
@@ -167,7 +229,7 @@ function describe(scheme: unknown, field: string): string {
   return v === undefined ? 'undefined' : v === null ? 'null' : 'empty';
 }
 
-function compileOne(auth: VapiAuth): VapiHeaderCheck {
+function compileOne(auth: VapiAuthScheme): VapiHeaderCheck {
   switch (auth.type) {
     case 'secret': {
       const headers = auth.headerName ? [auth.headerName] : ['x-vapi-secret', 'x-vapi-signature'];

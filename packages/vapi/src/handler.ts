@@ -83,6 +83,7 @@ export function createVapiWebhookHandler(
   const check = compileVapiAuth(options.auth, {
     allowUnauthenticated: options.allowUnauthenticated === true,
     owner,
+    onDiagnostic: (d) => diagnose(vt, options.onDiagnostic, d),
   });
   if (!check)
     diagnose(vt, options.onDiagnostic, {

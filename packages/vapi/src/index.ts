@@ -9,9 +9,12 @@ export { VAPI_AVERAGE_ATTR, VAPI_CALL_ATTR, VAPI_COST_ATTR, VAPI_TURN_ATTR } fro
 export {
   type VapiAuth,
   type VapiAuthResult,
+  type VapiAuthScheme,
   type VapiBearerAuth,
   type VapiCustomAuth,
   type VapiHmacAuth,
+  type VapiLegacyAuth,
+  type VapiNoAuth,
   type VapiSecretAuth,
   vapiAuthSchema,
   verifyVapiRequest,

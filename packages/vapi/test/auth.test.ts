@@ -5,6 +5,7 @@ import {
   type VapiHmacAuth,
   type VapiWebhookOptions,
 } from '@voxtrace/vapi';
+import type { Diagnostic } from '@voxtrace/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixtureText, type Harness, harness } from './helpers.js';
 
@@ -18,9 +19,17 @@ afterEach(async () => {
   await h?.vt.shutdown();
 });
 
+/** Every `deprecated` diagnostic of every handler this file creates (each is reported once per process). */
+const deprecations: Diagnostic[] = [];
+
 function handler(auth: VapiAuth | VapiAuth[], extra: Partial<VapiWebhookOptions> = {}) {
   h = harness();
-  return createVapiWebhookHandler(h.vt, { auth, now: () => NOW, ...extra });
+  return createVapiWebhookHandler(h.vt, {
+    auth,
+    now: () => NOW,
+    onDiagnostic: (d) => void (d.code === 'deprecated' && deprecations.push(d)),
+    ...extra,
+  });
 }
 
 function post(headers: Record<string, string>, text = body): Request {
@@ -315,7 +324,6 @@ describe('configuration mistakes fail at construction, not per request', () => {
       /auth\.verify: must be a function/,
     );
     expect(create({ auth: { type: 'oauth2' } as never })).toThrow(/oauth2.*custom/);
-    expect(create({ auth: { type: 'none' } as never })).toThrow(/allowUnauthenticated: true/);
     expect(create({ auth: { type: 'secret', secret: 's' }, maxBodyBytes: -1 })).toThrow(/maxBodyBytes/);
     expect(create({ auth: { type: 'secret', secret: 's' }, bodyTimeoutMs: 0 })).toThrow(/bodyTimeoutMs/);
   });
@@ -334,6 +342,33 @@ describe('configuration mistakes fail at construction, not per request', () => {
     })();
     expect(await status(g, post({ authorization: 'Bearer tok' }))).toBe(200);
     expect(await status(g, post({}))).toBe(401);
+  });
+
+  it("voxtrace 0.1's option names still work, each reported once as deprecated", async () => {
+    const seconds = String(Math.floor(NOW / 1000));
+    const hmac = handler({ type: 'hmac', secret: 'old-key', encoding: 'base64' } as VapiAuth);
+    const sig = createHmac('sha256', 'old-key').update(`${seconds}.${body}`).digest('base64');
+    expect(await status(hmac, post({ 'x-timestamp': seconds, 'x-signature': sig }))).toBe(200);
+    const bearer = handler({
+      type: 'bearer',
+      token: 'tok',
+      header: 'X-Vapi-Secret',
+      prefix: false,
+    } as VapiAuth);
+    expect(await status(bearer, post({ 'x-vapi-secret': 'tok' }))).toBe(200);
+    const none = handler({ type: 'none' } as VapiAuth);
+    expect(await status(none, post({}))).toBe(200);
+    const again = handler({ type: 'none' } as VapiAuth);
+    expect(await status(again, post({}))).toBe(200);
+    // Once per process and name: the second `none` handler said nothing.
+    const seen = deprecations.map((d) => d.message);
+    expect(seen).toEqual([
+      "auth hmac option 'secret' is deprecated: use 'secretKey' (Vapi's name). It will be removed in 1.0.0.",
+      "auth hmac option 'encoding' is deprecated: use 'signatureEncoding' (Vapi's name). It will be removed in 1.0.0.",
+      "auth bearer option 'header' is deprecated: use 'headerName' (Vapi's name). It will be removed in 1.0.0.",
+      "auth bearer option 'prefix' is deprecated: use 'bearerPrefixEnabled' (Vapi's name). It will be removed in 1.0.0.",
+      "auth { type: 'none' } is deprecated: use allowUnauthenticated: true. It will be removed in 1.0.0.",
+    ]);
   });
 
   it('Vapi credential objects copy across as they are (extra fields ignored)', async () => {

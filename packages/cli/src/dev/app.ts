@@ -52,6 +52,8 @@ export interface DevViewer {
   fetch(request: Request): Promise<Response>;
   readonly store: ConversationStore;
   readonly incidents: IncidentBoard;
+  /** Largest OTLP request body accepted, raw or decompressed. */
+  readonly maxBodyBytes: number;
 }
 
 /** Default cap of OTLP request bodies. */
@@ -135,6 +137,7 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
   return {
     store,
     incidents,
+    maxBodyBytes: otlpIntake.limits.maxBodyBytes,
     async fetch(request) {
       try {
         return await route(request);
