@@ -181,7 +181,7 @@ describe('Vapi: server messages', () => {
 
   it('end-of-call reports: no item of the corpus reaches the collector', async () => {
     const vt = await voxtrace();
-    const handler = createVapiWebhookHandler(vt, { auth: { type: 'none' } });
+    const handler = createVapiWebhookHandler(vt, { allowUnauthenticated: true });
     const base = fixture('vapi/vapi-end-of-call-report.json');
     for (const [i, item] of PII_CORPUS.entries()) {
       const v = item.value;
@@ -209,7 +209,7 @@ describe('Vapi: server messages', () => {
   it('live messages (transcripts, model output, tool calls and your tool results): no item reaches the collector', async () => {
     const vt = await voxtrace();
     const handler = createVapiWebhookHandler(vt, {
-      auth: { type: 'none' },
+      allowUnauthenticated: true,
       onMessage: (m) => {
         if (m.type !== 'tool-calls') return undefined;
         const v = PII_CORPUS[Number(m.call?.id?.slice(-12))]!.value;

@@ -4,7 +4,12 @@
  * to, and the page itself. `server.ts` serves it over Node's `http`.
  */
 import type { z } from 'zod';
-import { BodyEncodingError, BodyTooLargeError, readBody } from './body.js';
+import {
+  type BodyIntake,
+  createBodyIntake,
+  type IntakeOptions,
+  resolveIntakeLimits,
+} from '@voxtrace/core/http';
 import {
   IncidentBoard,
   type IncidentBoardOptions,
@@ -19,8 +24,11 @@ import { ConversationStore, type StoreOptions, type StoreStats } from './store.j
 import type { ConversationSummary } from './waterfall.js';
 
 /** Options of {@link createDevViewer}. */
-export interface DevViewerOptions extends StoreOptions, IncidentBoardOptions {
-  /** Largest OTLP request body, raw or decompressed. Default 8 MiB. */
+export interface DevViewerOptions extends StoreOptions, IncidentBoardOptions, IntakeOptions {
+  /**
+   * Largest OTLP request body, raw or decompressed (a gzip bomb stops there). Default 8 MiB. The other intake
+   * options (`bodyTimeoutMs`, `maxConcurrentBodies`, `maxQueuedBodies`) apply to every body received.
+   */
   maxBodyBytes?: number;
   /**
    * Host names the `Host` header may carry (port aside), against DNS rebinding; `null` accepts any.
@@ -44,7 +52,7 @@ export interface DevViewer {
   fetch(request: Request): Promise<Response>;
   readonly store: ConversationStore;
   readonly incidents: IncidentBoard;
-  /** Largest request body accepted (the Node adapter stops reading there). */
+  /** Largest OTLP request body accepted, raw or decompressed. */
   readonly maxBodyBytes: number;
 }
 
@@ -58,7 +66,16 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
   const store = new ConversationStore(options);
   const incidents = new IncidentBoard(options);
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const otlpIntake = createBodyIntake(
+    resolveIntakeLimits(options, { maxBodyBytes: DEFAULT_MAX_BODY_BYTES }, 'createDevViewer'),
+  );
+  const apiIntake = createBodyIntake(
+    resolveIntakeLimits(
+      { ...options, maxBodyBytes: API_MAX_BODY_BYTES },
+      { maxBodyBytes: API_MAX_BODY_BYTES },
+      'createDevViewer',
+    ),
+  );
   const hostnames = options.allowedHostnames === undefined ? LOOPBACK : options.allowedHostnames;
   const page = renderPage();
   const version = () => store.version + incidents.version;
@@ -73,7 +90,7 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const get = request.method === 'GET' || request.method === 'HEAD';
 
-    if (path === '/v1/traces') return handleOtlpTraces(request, store, maxBodyBytes);
+    if (path === '/v1/traces') return handleOtlpTraces(request, store, otlpIntake);
     if (path === '/' && get)
       return new Response(page, {
         headers: {
@@ -105,9 +122,9 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
     if (path === '/api/latency' && get) return json(200, store.latency());
     if (path === '/api/incidents' && get) return json(200, incidents.view());
     if (path === '/api/incidents' && request.method === 'POST')
-      return publish(request, url, incidentSchema, (source, i) => incidents.upsert(source, i));
+      return publish(request, url, apiIntake, incidentSchema, (source, i) => incidents.upsert(source, i));
     if (path === '/api/monitor' && request.method === 'POST')
-      return publish(request, url, snapshotSchema, (source, s) => incidents.snapshot(source, s));
+      return publish(request, url, apiIntake, snapshotSchema, (source, s) => incidents.snapshot(source, s));
     if (path === '/api/health' && get)
       return json(200, { ok: true, version: version(), stats: store.stats() });
     if (
@@ -120,7 +137,7 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
   return {
     store,
     incidents,
-    maxBodyBytes,
+    maxBodyBytes: otlpIntake.limits.maxBodyBytes,
     async fetch(request) {
       try {
         return await route(request);
@@ -135,18 +152,23 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
 async function publish<S extends z.ZodType>(
   request: Request,
   url: URL,
+  intake: BodyIntake,
   schema: S,
   accept: (source: string, value: z.infer<S>) => void,
 ): Promise<Response> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   // Requiring JSON also makes browsers preflight cross-site posts, which this server never allows.
   if (type !== 'application/json') return json(415, { error: 'content-type must be application/json' });
+  const read = await intake.receive(request, { decompress: true });
+  if (!read.ok) {
+    const res = json(read.status, { error: read.reason });
+    if (read.retryAfterSeconds) res.headers.set('retry-after', String(read.retryAfterSeconds));
+    return res;
+  }
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(await readBody(request, API_MAX_BODY_BYTES)));
+    value = JSON.parse(new TextDecoder().decode(read.bytes));
   } catch (err) {
-    if (err instanceof BodyTooLargeError) return json(413, { error: err.message });
-    if (err instanceof BodyEncodingError) return json(err.status, { error: err.message });
     return json(400, { error: `body is not JSON: ${(err as Error).message}` });
   }
   const parsed = schema.safeParse(value);
