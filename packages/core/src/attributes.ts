@@ -43,13 +43,15 @@ export const ATTR = {
   turnAgentSpeechStartedAt: 'turn.agent_speech.started_at_ms',
   turnAgentSpeechEndedAt: 'turn.agent_speech.ended_at_ms',
   turnErrorLayers: 'turn.error_layers',
-  // the turn's latency along its critical path, by component (they add up to turn.e2e_latency_ms)
+  // the turn's latency along its critical path, by component (they add up to turn.e2e_latency_ms):
+  // `other` is network/transport between measured stages, `unmeasured` time a stage nobody reported took
   turnLatencyStt: 'turn.latency_ms.stt',
   turnLatencyTurnDetection: 'turn.latency_ms.turn_detection',
   turnLatencyLlm: 'turn.latency_ms.llm',
   turnLatencyTool: 'turn.latency_ms.tool',
   turnLatencyTts: 'turn.latency_ms.tts',
   turnLatencyOther: 'turn.latency_ms.other',
+  turnLatencyUnmeasured: 'turn.latency_ms.unmeasured',
   // components
   componentProvider: 'component.provider',
   componentModel: 'component.model',

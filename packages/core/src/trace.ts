@@ -106,6 +106,7 @@ export class TraceSink {
       [ATTR.turnLatencyTool]: b && round(b.tool, 1),
       [ATTR.turnLatencyTts]: b && round(b.tts, 1),
       [ATTR.turnLatencyOther]: b && round(b.other, 1),
+      [ATTR.turnLatencyUnmeasured]: b && round(b.unmeasured, 1),
       [ATTR.turnUserTranscript]: transcript,
       [ATTR.turnErrorLayers]: t.errors.length ? [...new Set(t.errors.map((e) => e.layer))] : undefined,
     };

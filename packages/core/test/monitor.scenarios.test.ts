@@ -286,3 +286,59 @@ describe('too few samples', () => {
     expect(sim.incidents).toEqual([]);
   });
 });
+
+describe('components the platform does not report', () => {
+  // The pipeline runs in full (end of turn ~250 ms, TTS ~90 ms, network ~50 ms); only some of its
+  // events reach voxtrace. Before voxtrace told unmeasured time from network time, "only LLM"
+  // billed the end of turn and the TTS to the network and opened a SEV-3 (network P90 ~440 ms).
+  it.each([
+    [['llm']],
+    [['stt', 'llm']],
+    [['tts']],
+    [['llm', 'tts']],
+    [['stt', 'llm', 'tts']],
+    [['stt', 'turn', 'llm']],
+    [['stt', 'turn', 'tts']],
+    [['turn', 'llm', 'tool', 'tts']],
+    [[]],
+  ] as const)('reporting only %j, healthy traffic fires no rule', (report) => {
+    sim = new Simulation();
+    sim.calls({ from: T0, durationMs: 12 * MINUTE, callsPerMinute: 24, report });
+    sim.run(T0 + 13 * MINUTE);
+
+    for (const e of sim.evaluations) {
+      const active = Object.entries(e.rules).filter(([, r]) => r.state !== 'inactive');
+      expect(active, `at +${(e.at - T0) / MINUTE} min`).toEqual([]);
+    }
+    expect(sim.incidents).toEqual([]);
+    // Not vacuous: the turn latency itself is measured and well sampled.
+    const last = sim.evaluations.at(-1)!;
+    expect(last.rules['e2e.p90.warning']!.samples).toBeGreaterThan(100);
+    // The network figure comes only from turns whose every gap lies between measured stages
+    // (a turn whose STT outlasts its unreported end of turn has no gap next to it), and it is
+    // the true ~50 ms there.
+    const network = last.rules['component.network.critical']!;
+    expect(network.value ?? 0).toBeLessThan(100);
+    if (!report.includes('tts') || !report.includes('llm')) expect(network.samples).toBe(0);
+  });
+
+  it('a fully reported pipeline with a slow network still opens a network incident', () => {
+    sim = new Simulation();
+    sim.calls({
+      from: T0,
+      durationMs: 12 * MINUTE,
+      callsPerMinute: 24,
+      turn: () => ({ networkMs: 400 }),
+    });
+    sim.run(T0 + 13 * MINUTE);
+
+    expect(sim.states('component.network.critical').map((s) => s.state)).toEqual([
+      'inactive',
+      'pending',
+      'firing',
+    ]);
+    const last = sim.evaluations.at(-1)!;
+    expect(last.rules['component.network.critical']!.value).toBeGreaterThan(350);
+    expect(sim.incidents[0]!.layer).toBe('network');
+  });
+});

@@ -25,6 +25,7 @@ import {
   hasTranscript,
   isConnectAttempt,
   isSttRequest,
+  networkMs,
   turnFailed,
 } from './facts.js';
 import { type Incident, IncidentTracker, leadOf, type Trigger, triggerOf } from './incidents.js';
@@ -384,7 +385,7 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
         b.add(S['part.llm'], parts.llm);
         b.add(S['part.tool'], parts.tool);
         b.add(S['part.tts'], parts.tts);
-        b.add(S.network, parts.other);
+        b.add(S.network, networkMs(t));
       }
       if (e2e > this.spikeMs) conv.spiked = true;
       // Turns during an incident would teach the baseline the incident.

@@ -35,7 +35,7 @@ export function quantileOf(sketch: Sketch | null, q: number): number | null {
 /**
  * Latency series with a sketch per bucket. `e2e` is the turn latency; then each component's own
  * figure (STT latency, end-of-turn delay, LLM TTFT and total, tool duration, TTS TTFB, and the
- * network/other remainder of the turn); then each component's part of the turn latency
+ * network part of turns whose whole wait was measured: `networkMs`); then each component's part of the turn latency
  * (`TurnRecord.breakdown`), which names the layer of a latency breach.
  */
 export const SERIES = [
