@@ -193,7 +193,11 @@ describe('Conversation: time nobody measured', () => {
 
   it.each([
     // [dropped components, breakdown]: e2e is 820 ms in every case.
-    ['stt, end of turn and tts (only the LLM)', ['stt', 'turn', 'tts'], { llm: 400, other: 0, unmeasured: 420 }],
+    [
+      'stt, end of turn and tts (only the LLM)',
+      ['stt', 'turn', 'tts'],
+      { llm: 400, other: 0, unmeasured: 420 },
+    ],
     ['end of turn and tts (STT and LLM)', ['turn', 'tts'], { stt: 150, llm: 400, other: 0, unmeasured: 270 }],
     ['tts (STT, end of turn, LLM)', ['tts'], { turn_detection: 300, llm: 400, other: 0, unmeasured: 120 }],
     ['stt, end of turn and llm (only TTS)', ['stt', 'turn', 'llm'], { tts: 100, other: 10, unmeasured: 710 }],

@@ -3,7 +3,7 @@
 import { renderInternalUpdate, renderResolution, renderStakeholderUpdate } from '@voxtrace/core';
 import { SEV1_CHECKLIST } from '@voxtrace/core/thresholds';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MINUTE, SECOND, Simulation, T0 } from './support/voice-traffic.js';
+import { MINUTE, type ReportedComponent, SECOND, Simulation, T0 } from './support/voice-traffic.js';
 
 let sim: Simulation;
 afterEach(async () => {
@@ -301,7 +301,7 @@ describe('components the platform does not report', () => {
     [['stt', 'turn', 'tts']],
     [['turn', 'llm', 'tool', 'tts']],
     [[]],
-  ] as const)('reporting only %j, healthy traffic fires no rule', (report) => {
+  ] as (readonly ReportedComponent[])[][])('reporting only %j, healthy traffic fires no rule', (report) => {
     sim = new Simulation();
     sim.calls({ from: T0, durationMs: 12 * MINUTE, callsPerMinute: 24, report });
     sim.run(T0 + 13 * MINUTE);
