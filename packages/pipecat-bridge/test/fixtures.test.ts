@@ -5,6 +5,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ConversationRecord } from '@voxtrace/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { genAiKeys, unknownGenAiKeys } from '../../../test/helpers/semconv.js';
 import { children, durationMs, endAt, F1, F2, fixture, replay, setup, startAt, turns } from './helpers.js';
 
 describe('fixture 1: greeting, get_weather tool turn, closing turn (report level FULL, usage on)', () => {
@@ -68,7 +69,7 @@ describe('fixture 1: greeting, get_weather tool turn, closing turn (report level
 
     const llm = children(spans, turn, 'llm');
     expect(llm.map((s) => s.attributes['llm.ttft_ms'])).toEqual([454, 390]);
-    expect(llm.map((s) => s.attributes['gen_ai.usage.total_tokens'])).toEqual([269, 308]);
+    expect(llm.map((s) => s.attributes['voice.llm.usage.total_tokens'])).toEqual([269, 308]);
     expect(llm.map((s) => s.attributes['gen_ai.usage.input_tokens'])).toEqual([251, 298]);
     expect(llm.map((s) => s.attributes['gen_ai.usage.output_tokens'])).toEqual([18, 10]);
     expect(llm.map((s) => s.attributes['gen_ai.usage.cache_read.input_tokens'])).toEqual([192, 256]);
@@ -119,6 +120,12 @@ describe('fixture 1: greeting, get_weather tool turn, closing turn (report level
     expect(record.turns.every((x) => !x.interrupted)).toBe(true);
     expect(spans.find((s) => s.name === 'conversation')!.attributes['voice.call.interruptions']).toBe(0);
     expect(spans.some((s) => s.attributes['component.cancelled'])).toBe(false);
+  });
+
+  it('emits only OpenTelemetry gen_ai.* names (checked against @opentelemetry/semantic-conventions)', () => {
+    const attributes = spans.map((s) => s.attributes);
+    expect(genAiKeys(attributes)).toContain('gen_ai.usage.cache_read.input_tokens');
+    expect(unknownGenAiKeys(attributes)).toEqual([]);
   });
 
   it('rolls up usage on the conversation span', () => {
