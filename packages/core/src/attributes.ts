@@ -98,4 +98,3 @@ export const ATTR = {
   genAiOutputType: 'gen_ai.output.type',
   errorType: 'error.type',
 } as const;
-

@@ -120,7 +120,19 @@ describe('LLM TTFT degrading', () => {
       expect.arrayContaining(['detected', 'opened', 'rule_firing', 'mitigating', 'resolved']),
     );
 
+    // At opening, the figures are those of the window that opened the incident, not zeros.
+    expect(opened.figures.turns).toBeGreaterThan(200);
+    expect(opened.figures.callsAffected).toBeGreaterThan(40);
+    expect(opened.figures.p90Ms).toBeGreaterThan(1000);
+    const openedAt = sim.evaluations.find((e) => e.at === opened.openedAt)!;
+    expect(opened.figures.turns).toBe(openedAt.snapshot.counts.turns);
+    expect(opened.figures.p90Ms).toBeCloseTo(openedAt.snapshot.latency.p90!, -1);
+
     const internal = renderInternalUpdate(opened);
+    expect(internal).not.toMatch(/\bn\/a\b|\b0 calls affected|\b0 turns/);
+    expect(internal).toMatch(
+      new RegExp(`over ${opened.figures.turns} turns .*; ${opened.figures.callsAffected} calls affected`),
+    );
     expect(internal).toMatch(/^\[SEV-3\] .+ — Update #1$/m);
     expect(internal).toContain('Status: IDENTIFIED');
     expect(internal).toMatch(
