@@ -247,9 +247,9 @@ describe('the incident card says what happened, truly', () => {
       status: 'mitigating',
       resolvedAt: null,
       triggers: [
-        ...(resolvedIncident.triggers as object[]).slice(0, 3).map((t, i) =>
-          i < 2 ? { ...t, value: 4200, firing: true } : { ...t, value: 4200 },
-        ),
+        ...(resolvedIncident.triggers as object[])
+          .slice(0, 3)
+          .map((t, i) => (i < 2 ? { ...t, value: 4200, firing: true } : { ...t, value: 4200 })),
         ...(resolvedIncident.triggers as object[]).slice(3),
       ],
     };

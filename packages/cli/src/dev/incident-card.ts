@@ -79,7 +79,8 @@ function finding(group: PublishedTrigger[]): Finding {
     top.worstValue == null
       ? `${label} went ${band(top)}`
       : `${label} peaked at ${value(top.worstValue, top.unit)}`;
-  const limit = top.worstValue == null ? (top.severity ? ` (${top.severity})` : '') : ` (${band(top)}${severity(top)})`;
+  const limit =
+    top.worstValue == null ? (top.severity ? ` (${top.severity})` : '') : ` (${band(top)}${severity(top)})`;
   return { text: `${then}${limit}; now ${value(top.value, top.unit)}, cleared`, firing: false };
 }
 
