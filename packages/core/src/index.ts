@@ -136,6 +136,7 @@ export {
   type TurnError,
   type TurnRecord,
 } from './records.js';
+export { GEN_AI_LATEST_EXPERIMENTAL, type SpanNaming } from './semconv.js';
 export type { ConversationInfo, ConversationSink, VoxtraceSink } from './sink.js';
 export { resolveThresholds, ThresholdError, type ThresholdOverrides, type Thresholds } from './thresholds.js';
 export {

@@ -20,6 +20,7 @@ import {
   hasTranscript,
   isConnectAttempt,
   isSttRequest,
+  networkMs,
   turnFailed,
 } from './monitor/facts.js';
 import { type ConversationRecord, outcomeSchema, type ToolCall, type TurnRecord } from './records.js';
@@ -507,7 +508,7 @@ export class MetricsSink implements VoxtraceSink {
       const c = t.tts[i]!;
       this.latency('tts_ttfb', c.provider, c.ttfbMs);
     }
-    if (t.breakdown) this.latency('network', null, t.breakdown.other);
+    this.latency('network', null, networkMs(t));
     if (t.interrupted) this.interruptions.labels(conv.platform).inc();
     for (let i = 0; i < t.errors.length; i++) {
       const layer = t.errors[i]!.layer;

@@ -3,6 +3,10 @@
  * each finished turn becomes a `turn` span with `stt`, `turn_detection`, `llm`, `tool_call` and `tts`
  * children, all with start and end times taken from the events. Only the conversation span stays
  * open, and it is always ended: by `end()`, the idle timeout or `shutdown()`.
+ *
+ * Span kinds follow what each span is: the conversation serves a caller (SERVER); STT, LLM and TTS
+ * call a provider (CLIENT, as the GenAI conventions make inference spans); turns, end-of-turn
+ * detection and tools run in the agent (INTERNAL, as GenAI makes `execute_tool`).
  */
 import {
   type Attributes,
@@ -20,6 +24,7 @@ import { ATTR, SPAN } from './attributes.js';
 import { applyContentPolicy, type ContentMode, redact } from './content.js';
 import { type DerivedIdGenerator, rootSpanIdForConversation } from './ids.js';
 import type { ComponentCall, ConversationRecord, TurnError, TurnRecord } from './records.js';
+import { genAiSpanName, resolveConventions, type SpanConventions } from './semconv.js';
 import type { ConversationInfo, ConversationSink } from './sink.js';
 
 /** Options of {@link TraceSink}. */
@@ -28,7 +33,12 @@ export interface TraceSinkOptions {
   content: ContentMode;
   /** voxtrace's own provider's generator: conversation spans become true roots with the derived id. */
   idGenerator?: DerivedIdGenerator;
+  /** Span naming and GenAI convention version. Default: voxtrace's names, from `OTEL_SEMCONV_STABILITY_OPT_IN`. */
+  conventions?: SpanConventions;
 }
+
+/** `error.type` when the error has no low-cardinality identifier: the conventions' fallback value. */
+const ERROR_TYPE_OTHER = '_OTHER';
 
 type ErrorSpanLayer = 'stt' | 'llm' | 'tool' | 'tts';
 
@@ -37,7 +47,11 @@ type SpanAttributes = Record<string, AttributeValue | null | undefined>;
 
 /** Creates the spans of the span model from records. */
 export class TraceSink {
-  constructor(private readonly opts: TraceSinkOptions) {}
+  private readonly conventions: SpanConventions;
+
+  constructor(private readonly opts: TraceSinkOptions) {
+    this.conventions = opts.conventions ?? resolveConventions({});
+  }
 
   /**
    * Opens the `conversation` span with the conversation's trace id. On voxtrace's own provider the
@@ -106,6 +120,7 @@ export class TraceSink {
       [ATTR.turnLatencyTool]: b && round(b.tool, 1),
       [ATTR.turnLatencyTts]: b && round(b.tts, 1),
       [ATTR.turnLatencyOther]: b && round(b.other, 1),
+      [ATTR.turnLatencyUnmeasured]: b && round(b.unmeasured, 1),
       [ATTR.turnUserTranscript]: transcript,
       [ATTR.turnErrorLayers]: t.errors.length ? [...new Set(t.errors.map((e) => e.layer))] : undefined,
     };
@@ -132,7 +147,8 @@ export class TraceSink {
         [ATTR.sttAudioDurationMs]: s.audioDurationMs,
         [ATTR.sttTranscript]: transcript,
       };
-      this.child(ctx, SPAN.stt, s.startedAt ?? s.endedAt, s.endedAt, a, takeError(pending, 'stt'));
+      const error = takeError(pending, 'stt');
+      this.child(ctx, SPAN.stt, SpanKind.CLIENT, s.startedAt ?? s.endedAt, s.endedAt, a, error);
     }
     if (t.turnDetection) {
       const d = t.turnDetection;
@@ -142,16 +158,19 @@ export class TraceSink {
         [ATTR.turnIndex]: t.index,
         [ATTR.componentLatencyMs]: d.delayMs,
       };
-      this.child(ctx, SPAN.turnDetection, d.startedAt ?? d.endedAt, d.endedAt, a);
+      this.child(ctx, SPAN.turnDetection, SpanKind.INTERNAL, d.startedAt ?? d.endedAt, d.endedAt, a);
     }
+    const { spanNames, genAiSystem } = this.conventions;
     t.llm.forEach((c, i) => {
       const a: SpanAttributes = {
         ...c.attributes,
         [ATTR.conversationId]: t.conversationId,
+        [ATTR.genAiConversationId]: t.conversationId,
         [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'chat',
         [ATTR.componentProvider]: c.provider,
         [ATTR.genAiProviderName]: c.provider,
+        [ATTR.genAiSystem]: genAiSystem ? c.provider : undefined,
         [ATTR.componentModel]: c.model,
         [ATTR.genAiRequestModel]: c.model,
         [ATTR.componentLatencyMs]: c.ttftMs,
@@ -163,12 +182,15 @@ export class TraceSink {
         [ATTR.llmOutput]: this.text(c.output),
       };
       const last = i === t.llm.length - 1;
-      this.call(ctx, SPAN.llm, c, c.firstTokenAt, t.endedAt, a, last ? takeError(pending, 'llm') : undefined);
+      const name = spanNames === 'genai' ? genAiSpanName('chat', c.model) : SPAN.llm;
+      const error = last ? takeError(pending, 'llm') : undefined;
+      this.call(ctx, name, SpanKind.CLIENT, c, c.firstTokenAt, t.endedAt, a, error);
     });
     t.tools.forEach((c, i) => {
       const a: SpanAttributes = {
         ...c.attributes,
         [ATTR.conversationId]: t.conversationId,
+        [ATTR.genAiConversationId]: t.conversationId,
         [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'execute_tool',
         [ATTR.genAiToolName]: c.name,
@@ -179,7 +201,9 @@ export class TraceSink {
         [ATTR.toolResult]: this.text(c.result),
       };
       const last = i === t.tools.length - 1;
-      this.call(ctx, SPAN.tool, c, null, t.endedAt, a, last ? takeError(pending, 'tool') : undefined);
+      const name = spanNames === 'genai' ? genAiSpanName('execute_tool', c.name) : SPAN.tool;
+      const error = last ? takeError(pending, 'tool') : undefined;
+      this.call(ctx, name, SpanKind.INTERNAL, c, null, t.endedAt, a, error);
     });
     t.tts.forEach((c, i) => {
       const a: SpanAttributes = {
@@ -195,13 +219,15 @@ export class TraceSink {
         [ATTR.ttsText]: this.text(c.text),
       };
       const last = i === t.tts.length - 1;
-      this.call(ctx, SPAN.tts, c, c.firstAudioAt, t.endedAt, a, last ? takeError(pending, 'tts') : undefined);
+      const error = last ? takeError(pending, 'tts') : undefined;
+      this.call(ctx, SPAN.tts, SpanKind.CLIENT, c, c.firstAudioAt, t.endedAt, a, error);
     });
     for (const [layer, err] of pending) {
       const name = layer === 'tool' ? SPAN.tool : SPAN[layer];
       this.child(
         ctx,
         name,
+        layer === 'tool' ? SpanKind.INTERNAL : SpanKind.CLIENT,
         err.at,
         err.at,
         { [ATTR.conversationId]: t.conversationId, [ATTR.turnIndex]: t.index },
@@ -235,6 +261,7 @@ export class TraceSink {
   private call(
     ctx: Context,
     name: string,
+    kind: SpanKind,
     c: ComponentCall,
     firstAt: number | null,
     turnEnd: number,
@@ -246,12 +273,13 @@ export class TraceSink {
     const end = c.endedAt ?? turnEnd;
     const start = c.startedAt ?? firstAt ?? end;
     const error = c.error ? { message: c.error } : extraError;
-    this.child(ctx, name, start, end, a, error);
+    this.child(ctx, name, kind, start, end, a, error);
   }
 
   private child(
     ctx: Context,
     name: string,
+    kind: SpanKind,
     start: number,
     end: number,
     attributes: SpanAttributes,
@@ -259,13 +287,13 @@ export class TraceSink {
   ): void {
     const span: Span = this.opts.tracer.startSpan(
       name,
-      { startTime: start, attributes: attributes as Attributes },
+      { kind, startTime: start, attributes: attributes as Attributes },
       ctx,
     );
     if (error) {
       const message = this.errorText(error.message);
       span.setAttribute(ATTR.componentError, message);
-      span.setAttribute(ATTR.errorType, 'error');
+      span.setAttribute(ATTR.errorType, ERROR_TYPE_OTHER);
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
     span.end(Math.max(start, end));

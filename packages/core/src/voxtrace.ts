@@ -17,6 +17,7 @@ import type { Incident } from './monitor/incidents.js';
 import type { Monitor, MonitorOptions } from './monitor/monitor.js';
 import { createObservability } from './observability.js';
 import type { ConversationRecord, EndReason, TurnRecord } from './records.js';
+import { resolveConventions, type SpanNaming } from './semconv.js';
 import type { ConversationSink, VoxtraceSink } from './sink.js';
 import { resolveThresholds, type ThresholdOverrides, type Thresholds } from './thresholds.js';
 import { TraceSink } from './trace.js';
@@ -45,6 +46,19 @@ export interface VoxtraceOptions {
   thresholds?: ThresholdOverrides;
   /** Transcripts, LLM text and tool arguments on spans: `redacted` (default), `none` or `full`. */
   content?: ContentMode;
+  /**
+   * Names of LLM and tool spans: `voice` (default) keeps the span model's `llm` and `tool_call`;
+   * `genai` uses the OpenTelemetry GenAI conventions' `chat {model}` and `execute_tool {tool name}`,
+   * for backends that recognise GenAI spans by name. Attributes are the same either way.
+   */
+  spanNames?: SpanNaming;
+  /**
+   * Same format and meaning as `OTEL_SEMCONV_STABILITY_OPT_IN`, which it overrides (default: that
+   * variable). With `gen_ai_latest_experimental` in the list, spans carry only the latest
+   * experimental GenAI names; without it, LLM spans also carry `gen_ai.system` (the v1.36 name of
+   * `gen_ai.provider.name`) for backends that still read it.
+   */
+  semconvStabilityOptIn?: string;
   /**
    * Derive each trace id from the conversation id (default true), so processes that see the same call
    * join one trace. `false` gives random trace ids.
@@ -216,6 +230,7 @@ class Hub implements Voxtrace {
       tracer: this.tracing.provider.getTracer('@voxtrace/core'),
       content: opts.content ?? 'redacted',
       idGenerator: this.tracing.idGenerator,
+      conventions: resolveConventions(opts),
     });
     this.sinks = [...observability.sinks, ...(opts.sinks ?? [])];
     const idle = opts.idleTimeoutMs ?? 600_000;

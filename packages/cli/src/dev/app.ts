@@ -17,7 +17,7 @@ import {
   incidentSchema,
   snapshotSchema,
 } from './incidents.js';
-import type { LatencyView } from './latency.js';
+import { type LatencyView, latestStretch } from './latency.js';
 import { handleOtlpTraces } from './otlp.js';
 import { renderPage } from './page.js';
 import { ConversationStore, type StoreOptions, type StoreStats } from './store.js';
@@ -43,6 +43,8 @@ export interface Overview {
   conversations: ConversationSummary[];
   latency: LatencyView;
   incidents: IncidentsView;
+  /** The time charts' span: the latest stretch of turns, snapshots and incidents; `null` without any. */
+  range: { from: number; to: number } | null;
   stats: StoreStats;
 }
 
@@ -103,11 +105,14 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
     if (path === '/api/overview' && get) {
       const v = version();
       if (url.searchParams.get('since') === String(v)) return new Response(null, { status: 204 });
+      const latency = store.latency();
+      const board = incidents.view();
       const body: Overview = {
         version: v,
         conversations: store.conversations(),
-        latency: store.latency(),
-        incidents: incidents.view(),
+        latency,
+        incidents: board,
+        range: chartRange(latency, board),
         stats: store.stats(),
       };
       return json(200, body);
@@ -146,6 +151,15 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
       }
     },
   };
+}
+
+/** The latest stretch of everything the time charts draw (see `latestStretch`). */
+function chartRange(latency: LatencyView, board: IncidentsView): Overview['range'] {
+  const times: number[] = [];
+  if (latency.from !== null) times.push(latency.from, latency.to!);
+  for (const src of board.severity) for (const p of src.points) times.push(p.at);
+  for (const i of board.incidents) times.push(i.openedAt, i.resolvedAt ?? i.updatedAt ?? i.openedAt);
+  return latestStretch(times);
 }
 
 /** Validates a published JSON body and hands it over; answers 202, or 4xx saying what was wrong. */
