@@ -19,7 +19,12 @@ export {
   type EndOptions,
   replayConversation,
 } from './conversation.js';
-export type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
+export {
+  type Diagnostic,
+  type DiagnosticCode,
+  type DiagnosticHandler,
+  describeError,
+} from './diagnostics.js';
 export {
   attributesSchema,
   type ErrorLayer,

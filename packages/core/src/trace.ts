@@ -3,6 +3,10 @@
  * each finished turn becomes a `turn` span with `stt`, `turn_detection`, `llm`, `tool_call` and `tts`
  * children, all with start and end times taken from the events. Only the conversation span stays
  * open, and it is always ended: by `end()`, the idle timeout or `shutdown()`.
+ *
+ * Before a turn's spans are created, `admit` says whether they fit in the conversation's share of the
+ * export queue; a turn that does not fit is left out whole (never half a turn), and the conversation
+ * span counts what was left out (`voice.turns.omitted`, `voice.spans.omitted`).
  */
 import {
   type Attributes,
@@ -28,6 +32,14 @@ export interface TraceSinkOptions {
   content: ContentMode;
   /** voxtrace's own provider's generator: conversation spans become true roots with the derived id. */
   idGenerator?: DerivedIdGenerator;
+  /** Whether `spans` more spans of the conversation may be created now. Default: always. */
+  admit?: (conversationId: string, spans: number) => boolean;
+}
+
+/** Turns and spans of one conversation left out of the trace. */
+interface Omitted {
+  turns: number;
+  spans: number;
 }
 
 type ErrorSpanLayer = 'stt' | 'llm' | 'tool' | 'tts';
@@ -69,21 +81,42 @@ export class TraceSink {
         );
     const ctx = trace.setSpan(ROOT_CONTEXT, span);
     const traceId = span.spanContext().traceId;
+    const omitted: Omitted = { turns: 0, spans: 0 };
     return {
       traceId,
-      turn: (turn) => this.turn(ctx, turn, info.platform),
-      end: (record) => this.end(span, record),
+      turn: (turn) => this.turn(ctx, turn, info.platform, omitted),
+      end: (record) => this.end(span, record, omitted),
     };
   }
 
+  /** Content under the policy; a value that cannot be read (a throwing proxy or getter) shows as such. */
   private text(value: unknown): string | undefined {
-    return applyContentPolicy(this.opts.content, value);
+    try {
+      return applyContentPolicy(this.opts.content, value);
+    } catch {
+      return this.opts.content === 'none' ? undefined : '[unreadable]';
+    }
   }
 
   // Attribute objects are single literals: null or undefined values are dropped by OpenTelemetry,
   // and one literal per span kind keeps the hot path free of megamorphic property stores.
-  private turn(parent: Context, t: TurnRecord, platform: string): void {
+  private turn(parent: Context, t: TurnRecord, platform: string, omitted: Omitted): void {
     const { tracer } = this.opts;
+    // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
+    const pending = this.unattachedErrors(t);
+    const spans =
+      1 +
+      (t.stt ? 1 : 0) +
+      (t.turnDetection ? 1 : 0) +
+      t.llm.length +
+      t.tools.length +
+      t.tts.length +
+      pending.size;
+    if (this.opts.admit && !this.opts.admit(t.conversationId, spans)) {
+      omitted.turns++;
+      omitted.spans += spans;
+      return;
+    }
     const b = t.breakdown;
     const transcript = t.stt ? this.text(t.stt.transcript) : undefined;
     const attributes: SpanAttributes = {
@@ -116,8 +149,6 @@ export class TraceSink {
       parent,
     );
     const ctx = trace.setSpan(parent, span);
-    // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
-    const pending = this.unattachedErrors(t);
 
     if (t.stt) {
       const s = t.stt;
@@ -276,7 +307,7 @@ export class TraceSink {
     return this.opts.content === 'redacted' ? redact(message) : message;
   }
 
-  private end(span: Span, r: ConversationRecord): void {
+  private end(span: Span, r: ConversationRecord, omitted: Omitted): void {
     const a: SpanAttributes = {
       ...r.attributes,
       [ATTR.outcome]: r.outcome,
@@ -287,6 +318,8 @@ export class TraceSink {
       [ATTR.eventsDuplicate]: r.stats.duplicates,
       [ATTR.eventsLate]: r.stats.late,
       [ATTR.taskCompleted]: r.taskCompleted,
+      [ATTR.turnsOmitted]: omitted.turns || undefined,
+      [ATTR.spansOmitted]: omitted.spans || undefined,
     };
     span.setAttributes(a as Attributes);
     for (const e of r.errors) {

@@ -15,13 +15,14 @@
  *   STT usage reported during the turn (STT metrics carry no speech id: they are attributed by time);
  * - LLM and TTS from `metrics_collected`, tools from `function_tools_executed`, errors from `error`.
  */
-import type {
-  ConversationHandle,
-  DiagnosticHandler,
-  EndOptions,
-  EventAttributes,
-  VoiceEvent,
-  Voxtrace,
+import {
+  type ConversationHandle,
+  describeError,
+  type DiagnosticHandler,
+  type EndOptions,
+  type EventAttributes,
+  type VoiceEvent,
+  type Voxtrace,
 } from '@voxtrace/core';
 import { defined, LK, named } from './attributes.js';
 import { errorEvent, outcomeOf, transcriptionTimeoutEvent } from './errors.js';
@@ -344,7 +345,7 @@ class SessionTranslator {
     try {
       custom = this.options.onClose?.(ev);
     } catch (err) {
-      this.diagnose(`onClose threw: ${String(err)}`, err);
+      this.diagnose(`onClose threw: ${describeError(err)}`, err);
     }
     this.conversation.end({
       outcome: custom?.outcome ?? outcomeOf(ev, this.answeredUserTurns),
@@ -462,7 +463,7 @@ class SessionTranslator {
     try {
       fn();
     } catch (err) {
-      this.diagnose(`livekit adapter failed: ${String(err)}`, err);
+      this.diagnose(`livekit adapter failed: ${describeError(err)}`, err);
     }
   }
 

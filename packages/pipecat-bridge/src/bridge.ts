@@ -3,13 +3,14 @@
  * client-js tee, your own code) feeds RTVI messages into. It keeps one {@link PipecatSession} per
  * conversation id and never throws.
  */
-import type {
-  ConversationRecord,
-  Diagnostic,
-  DiagnosticHandler,
-  EndOptions,
-  EventAttributes,
-  Voxtrace,
+import {
+  type ConversationRecord,
+  describeError,
+  type Diagnostic,
+  type DiagnosticHandler,
+  type EndOptions,
+  type EventAttributes,
+  type Voxtrace,
 } from '@voxtrace/core';
 import { decodeInput, decodeMessage } from './decode.js';
 import { type LatencyFrom, PipecatSession } from './session.js';
@@ -143,7 +144,7 @@ class Bridge implements PipecatBridge {
       }
     } catch (err) {
       // Sessions do not throw by design; this guards the host against a bug of ours.
-      this.diagnose(`ingest failed: ${String(err)}`, err, meta.conversationId);
+      this.diagnose(`ingest failed: ${describeError(err)}`, err, meta.conversationId);
     }
   }
 
@@ -153,7 +154,7 @@ class Bridge implements PipecatBridge {
       const session = id === null ? undefined : this.sessions.get(id);
       return session?.end(options);
     } catch (err) {
-      this.diagnose(`end failed: ${String(err)}`, err, conversationId);
+      this.diagnose(`end failed: ${describeError(err)}`, err, conversationId);
       return undefined;
     }
   }

@@ -18,6 +18,7 @@
  */
 import {
   type ConversationHandle,
+  describeError,
   type DiagnosticHandler,
   MAX_CONTENT_CHARS,
   type VoiceEvent,
@@ -274,7 +275,7 @@ export function instrumentRetellLlmSocket(
         record({ type: 'llm.ended', ...llm, output: r.output, attributes }, at);
       }
     } catch (err) {
-      diagnose(`outgoing frame not observed: ${String(err)}`, err);
+      diagnose(`outgoing frame not observed: ${describeError(err)}`, err);
     }
   };
 
@@ -282,7 +283,7 @@ export function instrumentRetellLlmSocket(
     try {
       incoming(data);
     } catch (err) {
-      diagnose(`frame not observed: ${String(err)}`, err);
+      diagnose(`frame not observed: ${describeError(err)}`, err);
     }
   };
 
@@ -319,7 +320,7 @@ export function instrumentRetellLlmSocket(
         failure,
       );
     } catch (err) {
-      diagnose(`close not observed: ${String(err)}`, err);
+      diagnose(`close not observed: ${describeError(err)}`, err);
     }
   };
 

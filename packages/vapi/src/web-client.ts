@@ -16,12 +16,13 @@
  *
  * All times are the browser's clock (`now`), so latencies never mix two clocks.
  */
-import type {
-  ConversationHandle,
-  DiagnosticHandler,
-  EventAttributes,
-  VoiceEvent,
-  Voxtrace,
+import {
+  type ConversationHandle,
+  describeError,
+  type DiagnosticHandler,
+  type EventAttributes,
+  type VoiceEvent,
+  type Voxtrace,
 } from '@voxtrace/core';
 import { VAPI_CALL_ATTR } from './attributes.js';
 import { toEpochMs } from './call.js';
@@ -242,7 +243,7 @@ export function instrumentVapiWebClient(
       } catch (err) {
         diagnose(vt, options.onDiagnostic, {
           code: 'adapter_error',
-          message: `vapi web ${event}: ${String(err)}`,
+          message: `vapi web ${event}: ${describeError(err)}`,
           detail: err,
         });
       }
