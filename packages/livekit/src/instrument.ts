@@ -209,7 +209,7 @@ class SessionTranslator {
     this.guard(() => this.flush());
     this.detached = true;
     for (const [name, fn] of this.listeners) this.session.off(name, fn);
-    for (const s of this.speeches.values()) s.handle.removeDoneCallback(s.onDone);
+    for (const s of this.speeches.values()) this.guard(() => s.handle.removeDoneCallback(s.onDone));
     this.speeches.clear();
   }
 

@@ -110,8 +110,12 @@ class Bridge implements PipecatBridge {
   }
 
   ingest(message: unknown, meta: IngestMeta = {}): void {
+    // For the diagnostic of a failure: read once, as the caller's `meta` may be anything.
+    let conversationId: string | undefined;
     try {
       this.counts.received++;
+      const metaId = meta.conversationId;
+      if (typeof metaId === 'string') conversationId = metaId;
       if (this.closed) {
         this.counts.afterEnd++;
         return;
@@ -144,7 +148,7 @@ class Bridge implements PipecatBridge {
       }
     } catch (err) {
       // Sessions do not throw by design; this guards the host against a bug of ours.
-      this.diagnose(`ingest failed: ${describeError(err)}`, err, meta.conversationId);
+      this.diagnose(`ingest failed: ${describeError(err)}`, err, conversationId);
     }
   }
 
@@ -154,7 +158,11 @@ class Bridge implements PipecatBridge {
       const session = id === null ? undefined : this.sessions.get(id);
       return session?.end(options);
     } catch (err) {
-      this.diagnose(`end failed: ${describeError(err)}`, err, conversationId);
+      this.diagnose(
+        `end failed: ${describeError(err)}`,
+        err,
+        typeof conversationId === 'string' ? conversationId : undefined,
+      );
       return undefined;
     }
   }

@@ -133,7 +133,14 @@ export function observeVapiResponse(
 }
 
 function internalError(vt: Voxtrace, options: VapiObserveOptions, err: unknown): VapiObserveResult {
-  diagnose(vt, options.onDiagnostic, {
+  // The options may be what failed: read them once more, guarded.
+  let onDiagnostic: VapiObserveOptions['onDiagnostic'];
+  try {
+    onDiagnostic = options.onDiagnostic;
+  } catch {
+    // No callback, then.
+  }
+  diagnose(vt, onDiagnostic, {
     code: 'adapter_error',
     message: `vapi: ${describeError(err)}`,
     detail: err,
