@@ -18,11 +18,17 @@ import { type ConversationRecord, createVoxtrace, type Voxtrace, type VoxtraceSi
 import { instrumentAgentSession } from '@voxtrace/livekit';
 import {
   createPipecatBridge,
+  listenForPipecat,
   type PipecatTransportLike,
   wrapPipecatTransport,
 } from '@voxtrace/pipecat-bridge';
-import { instrumentRetellLlmSocket, observeRetellEvent } from '@voxtrace/retell';
-import { instrumentVapiWebClient, observeVapiMessage, observeVapiResponse } from '@voxtrace/vapi';
+import { createRetellWebhookHandler, instrumentRetellLlmSocket, observeRetellEvent } from '@voxtrace/retell';
+import {
+  createVapiWebhookHandler,
+  instrumentVapiWebClient,
+  observeVapiMessage,
+  observeVapiResponse,
+} from '@voxtrace/vapi';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileValue, withHostile } from './helpers/mutate.js';
@@ -416,4 +422,89 @@ describe('adapters per-event entry points', () => {
     },
     TIMEOUT,
   );
+});
+
+// ---- construction ---------------------------------------------------------------------------------
+
+describe('configuration mistakes fail fast, at construction, with a clear message', () => {
+  const vt = createVoxtrace({ otlp: false });
+  const cases: [string, () => unknown, RegExp][] = [
+    [
+      'createVoxtrace(null)',
+      () => createVoxtrace(null as never),
+      /createVoxtrace: options must be an object, got null/,
+    ],
+    [
+      'an unknown content mode',
+      () => createVoxtrace({ content: 'bogus' as never }),
+      /createVoxtrace: content: /,
+    ],
+    [
+      'a flush timeout that is not a number',
+      () => createVoxtrace({ flushTimeoutMs: 'x' as never }),
+      /flushTimeoutMs/,
+    ],
+    ['a negative conversation cap', () => createVoxtrace({ maxConversations: -1 }), /maxConversations/],
+    ['a NaN idle timeout', () => createVoxtrace({ idleTimeoutMs: Number.NaN }), /idleTimeoutMs/],
+    [
+      'a sink without startConversation',
+      () => createVoxtrace({ sinks: [null as never] }),
+      /sinks\.0: a sink needs a startConversation method/,
+    ],
+    [
+      'onDiagnostic that is not a function',
+      () => createVoxtrace({ onDiagnostic: 'log' as never }),
+      /onDiagnostic must be a function/,
+    ],
+    [
+      'a Vapi handler without auth',
+      () => createVapiWebhookHandler(vt, {} as never),
+      /createVapiWebhookHandler: options.auth is required/,
+    ],
+    [
+      'a Vapi handler without voxtrace',
+      () => createVapiWebhookHandler(null as never, { auth: { type: 'none' } }),
+      /createVapiWebhookHandler: the voxtrace argument/,
+    ],
+    [
+      'a Retell handler with null options',
+      () => createRetellWebhookHandler(vt, null as never),
+      /createRetellWebhookHandler: options must be an object/,
+    ],
+    [
+      'a Retell handler without apiKey',
+      () => createRetellWebhookHandler(vt, {} as never),
+      /apiKey is required/,
+    ],
+    [
+      'a Pipecat bridge with null options',
+      () => createPipecatBridge(vt, null as never),
+      /createPipecatBridge: options must be an object/,
+    ],
+    [
+      'a Pipecat listener on no bridge',
+      () => listenForPipecat(null as never, { token: 'x'.repeat(16) }),
+      /listenForPipecat: the first argument/,
+    ],
+    [
+      'a LiveKit session that is not one',
+      () => instrumentAgentSession(null as never, vt),
+      /instrumentAgentSession: the session must be/,
+    ],
+    [
+      'a Vapi web client that is not one',
+      () => instrumentVapiWebClient({} as never, vt),
+      /instrumentVapiWebClient: the client must be/,
+    ],
+    [
+      'a Retell socket without callId',
+      () => instrumentRetellLlmSocket(new FakeEmitter() as never, vt, {} as never),
+      /options.callId is required/,
+    ],
+  ];
+  for (const [name, make, message] of cases)
+    it(name, async () => {
+      // listenForPipecat is async: its refusal is a rejection at setup, the same way.
+      await expect((async () => make())()).rejects.toThrow(message);
+    });
 });

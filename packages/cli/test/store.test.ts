@@ -261,7 +261,7 @@ describe('turn waterfall', () => {
     });
     const huge = 'é'.repeat(200_000);
     const swell = (events: number) =>
-      spans.map((s) => ({
+      spans.map((s): ReceivedSpan => ({
         ...s,
         attributes: {
           ...s.attributes,

@@ -64,3 +64,50 @@ export const endOptionsShape = {
   endedAt: z.number().finite().nonnegative(),
   attributes: attributesSchema,
 };
+
+const fn = (what: string) =>
+  z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `${what} must be a function`);
+const positive = z.number().finite().positive();
+const count = z.number().int().positive();
+
+/**
+ * The scalar options of `createVoxtrace`, checked at construction (the monitor, metrics and thresholds
+ * options are checked where they are used). Unknown keys pass.
+ */
+export const voxtraceOptionsShape = z.looseObject({
+  serviceName: z.string().min(1).optional(),
+  content: z.enum(['redacted', 'none', 'full']).optional(),
+  deriveTraceId: z.boolean().optional(),
+  now: fn('now').optional(),
+  idleTimeoutMs: positive.optional(),
+  lateGraceMs: z.number().finite().nonnegative().optional(),
+  maxConversations: count.optional(),
+  maxQueuedSpansPerConversation: count.optional(),
+  flushTimeoutMs: z.number().finite().nonnegative().optional(),
+  batch: z.looseObject({}).optional(),
+  sinks: z
+    .array(
+      z.custom<object>(
+        (v) => typeof (v as { startConversation?: unknown } | null)?.startConversation === 'function',
+        'a sink needs a startConversation method',
+      ),
+    )
+    .optional(),
+  spanProcessors: z.array(z.looseObject({})).optional(),
+  onDiagnostic: fn('onDiagnostic').optional(),
+  onIncident: fn('onIncident').optional(),
+});
+
+/**
+ * Checks the arguments of a factory that takes a voxtrace instance and options: a mistake is a clear
+ * `TypeError` at setup, never a failure later during a call.
+ */
+export function checkFactoryArguments(factory: string, vt: unknown, options: unknown): void {
+  const v = vt as { startConversation?: unknown; diagnose?: unknown } | null;
+  if (typeof v?.startConversation !== 'function' || typeof v.diagnose !== 'function')
+    throw new TypeError(`${factory}: the voxtrace argument must be what createVoxtrace() returns`);
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new TypeError(
+      `${factory}: options must be an object, got ${options === null ? 'null' : typeof options}`,
+    );
+}

@@ -19,6 +19,7 @@ export {
   type EndOptions,
   replayConversation,
 } from './conversation.js';
+export { checkFactoryArguments } from './arguments.js';
 export {
   type Diagnostic,
   type DiagnosticCode,

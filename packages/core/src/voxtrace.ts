@@ -5,7 +5,13 @@
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import type { BufferConfig, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { endOptionsShape, readAttributes, readOptions, startOptionsShape } from './arguments.js';
+import {
+  endOptionsShape,
+  readAttributes,
+  readOptions,
+  startOptionsShape,
+  voxtraceOptionsShape,
+} from './arguments.js';
 import type { ContentMode } from './content.js';
 import { Conversation, type ConversationOptions, type EndOptions } from './conversation.js';
 import {
@@ -171,8 +177,21 @@ export interface Voxtrace {
 
 const uuid = () => globalThis.crypto.randomUUID();
 
-/** Creates a voxtrace instance. See {@link VoxtraceOptions}. */
+/**
+ * Creates a voxtrace instance. See {@link VoxtraceOptions}. A mistake in the options is a `TypeError`
+ * here, saying which option and why (the monitor, metrics and thresholds options throw their own
+ * errors); nothing later, during calls, throws.
+ */
 export function createVoxtrace(options: VoxtraceOptions = {}): Voxtrace {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(
+      `createVoxtrace: options must be an object, got ${options === null ? 'null' : typeof options}`,
+    );
+  const checked = voxtraceOptionsShape.safeParse(options);
+  if (!checked.success) {
+    const problems = checked.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`);
+    throw new TypeError(`createVoxtrace: ${problems.join('; ')}`);
+  }
   return new Hub(options);
 }
 

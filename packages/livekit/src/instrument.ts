@@ -17,6 +17,7 @@
  */
 import {
   type ConversationHandle,
+  checkFactoryArguments,
   describeError,
   type DiagnosticHandler,
   type EndOptions,
@@ -101,6 +102,10 @@ export function instrumentAgentSession<UserData>(
   vt: Voxtrace,
   options: InstrumentOptions = {},
 ): InstrumentedSession {
+  checkFactoryArguments('instrumentAgentSession', vt, options);
+  const emitter = session as unknown as Partial<Emitter> | null;
+  if (typeof emitter?.on !== 'function' || typeof emitter.off !== 'function')
+    throw new TypeError('instrumentAgentSession: the session must be a LiveKit AgentSession');
   const job = options.jobContext?.job;
   const conversation = vt.startConversation({
     id: options.conversationId ?? (job?.room?.sid || job?.id || undefined),

@@ -5,6 +5,7 @@
  */
 import {
   type ConversationRecord,
+  checkFactoryArguments,
   describeError,
   type Diagnostic,
   type DiagnosticHandler,
@@ -77,6 +78,7 @@ const MAX_ENDED_IDS = 10_000;
 
 /** Creates a bridge that records Pipecat sessions into `vt`. */
 export function createPipecatBridge(vt: Voxtrace, options: PipecatBridgeOptions = {}): PipecatBridge {
+  checkFactoryArguments('createPipecatBridge', vt, options);
   const { latencyFrom, vadStopDelayMs } = options;
   if (
     latencyFrom !== undefined &&

@@ -87,7 +87,9 @@ export async function listenForPipecat(
   bridge: PipecatBridge,
   options: ListenForPipecatOptions,
 ): Promise<PipecatListener> {
-  if (typeof options.token !== 'string' || options.token.length < 16) {
+  if (typeof bridge?.ingest !== 'function')
+    throw new TypeError('listenForPipecat: the first argument must be what createPipecatBridge() returns');
+  if (typeof options?.token !== 'string' || options.token.length < 16) {
     throw new TypeError('listenForPipecat: token must be a string of at least 16 characters');
   }
   const expected = digest(options.token);

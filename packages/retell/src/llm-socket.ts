@@ -18,6 +18,7 @@
  */
 import {
   type ConversationHandle,
+  checkFactoryArguments,
   describeError,
   type DiagnosticHandler,
   MAX_CONTENT_CHARS,
@@ -92,6 +93,11 @@ export function instrumentRetellLlmSocket(
   vt: Voxtrace,
   options: InstrumentRetellLlmSocketOptions,
 ): RetellLlmSocketInstrumentation {
+  checkFactoryArguments('instrumentRetellLlmSocket', vt, options);
+  if (typeof ws?.on !== 'function' || typeof ws.send !== 'function')
+    throw new TypeError('instrumentRetellLlmSocket: the socket must be a WebSocket (on, send)');
+  if (typeof options?.callId !== 'string' || options.callId === '')
+    throw new TypeError('instrumentRetellLlmSocket: options.callId is required');
   const calls = retellCallsFor(vt);
   const removeDiagnostics = options.onDiagnostic ? calls.onDiagnostic(options.onDiagnostic) : () => {};
   const now = options.now ?? Date.now;

@@ -8,7 +8,7 @@
  * JSON · 500 only when your `onEvent` throws (so Retell retries; voxtrace's own recording is
  * deduplicated) · 503 after `close()`.
  */
-import type { Voxtrace } from '@voxtrace/core';
+import { checkFactoryArguments, type Voxtrace } from '@voxtrace/core';
 import { DEFAULT_MAX_BODY_BYTES, nodeBody, readCapped, webBody } from './body.js';
 import {
   type RetellObserveResult,
@@ -120,6 +120,8 @@ export function createRetellWebhookHandler(
   vt: Voxtrace,
   options: RetellWebhookHandlerOptions,
 ): RetellWebhookHandler {
+  checkFactoryArguments('createRetellWebhookHandler', vt, options);
+  if (!options) throw new TypeError('createRetellWebhookHandler: options with apiKey are required');
   const { apiKey, onEvent, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, now = Date.now, ...tracking } = options;
   if (!apiKey) throw new TypeError('createRetellWebhookHandler: apiKey is required');
   const calls = retellCallsFor(vt, tracking);

@@ -4,7 +4,7 @@
  * reasons), observes it, and hands it to your `onMessage`, whose return value is the response (so
  * `tool-calls` and `assistant-request` get their answers). An unknown message type is a 200.
  */
-import type { Voxtrace } from '@voxtrace/core';
+import { checkFactoryArguments, type Voxtrace } from '@voxtrace/core';
 import { type VapiAuth, verifyVapiRequest } from './auth.js';
 import { readCappedBody } from './body.js';
 import { diagnose } from './diagnose.js';
@@ -52,6 +52,11 @@ export function createVapiWebhookHandler(
   vt: Voxtrace,
   options: VapiWebhookOptions,
 ): (request: Request) => Promise<Response> {
+  checkFactoryArguments('createVapiWebhookHandler', vt, options);
+  if (!options?.auth)
+    throw new TypeError(
+      "createVapiWebhookHandler: options.auth is required ({ type: 'none' } to accept anything)",
+    );
   const now = options.now ?? Date.now;
   return async (request) => {
     try {

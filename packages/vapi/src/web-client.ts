@@ -18,6 +18,7 @@
  */
 import {
   type ConversationHandle,
+  checkFactoryArguments,
   describeError,
   type DiagnosticHandler,
   type EventAttributes,
@@ -75,6 +76,11 @@ export function instrumentVapiWebClient(
   vt: Voxtrace,
   options: VapiWebClientOptions = {},
 ): VapiWebClientInstrumentation {
+  checkFactoryArguments('instrumentVapiWebClient', vt, options);
+  if (typeof vapi?.on !== 'function' || typeof vapi.removeListener !== 'function')
+    throw new TypeError(
+      'instrumentVapiWebClient: the client must be a Vapi web SDK instance (on, removeListener)',
+    );
   const now = options.now ?? Date.now;
   const endDelay = options.speechEndDelayMs ?? SPEECH_END_DELAY_MS;
   let state = fresh(options.callId ?? null);
