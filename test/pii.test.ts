@@ -21,8 +21,7 @@ import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './helpe
 import { leaksOf, PII_CORPUS, SAY } from './helpers/pii-corpus.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.resolve(repoRoot, 'fixtures', name), 'utf8'));
+const fixture = (name: string) => JSON.parse(readFileSync(path.resolve(repoRoot, 'fixtures', name), 'utf8'));
 
 const T0 = 1_763_700_000_000;
 /** Span attributes that carry content (as opposed to ids, times and figures). */

@@ -25,8 +25,7 @@ const RUNS = 10_000;
 /** 10 000 cases take seconds; a shared 2-core machine can be several times slower. */
 const TIMEOUT = 180_000;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.resolve(repoRoot, 'fixtures', name), 'utf8'));
+const fixture = (name: string) => JSON.parse(readFileSync(path.resolve(repoRoot, 'fixtures', name), 'utf8'));
 
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
