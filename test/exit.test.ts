@@ -1,6 +1,7 @@
 /**
  * Prompt exit: after `shutdown()` (or a server's `close()`), nothing of voxtrace keeps the process
- * alive. Each case runs a small agent process (`helpers/exit-child.mjs`, on the built packages) that
+ * alive. Each case runs a small agent process (`helpers/exit-child.mjs`, on the built packages, built
+ * here when stale) that
  * never calls `process.exit()`, tells it to shut down, and measures the time from the shutdown call to
  * the process's exit: at most 6 s (the default `flushTimeoutMs` is 5 s), whatever the collector does
  * (refusing connections, answering 503 with or without `Retry-After`, hanging without answering) and
@@ -13,9 +14,12 @@ import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { ensureBuilt } from './helpers/built.js';
 import { closedPort } from './helpers/otlp-receiver.js';
+
+beforeAll(ensureBuilt, 600_000);
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'exit-child.mjs');
 const EXIT_WITHIN_MS = 6000;

@@ -7,12 +7,12 @@
  * newest conversations are intact.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { StoreStats } from '@voxtrace/cli';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+beforeAll(ensureBuilt, 600_000);
 const BUDGET_MB = 16;
 const CONVERSATIONS = 200;
 const TURNS = 19;

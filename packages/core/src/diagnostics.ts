@@ -34,7 +34,9 @@ export type DiagnosticCode =
   /** A public function got an argument it cannot use: the call used defaults for it, or did nothing. */
   | 'invalid_argument'
   /** An adapter-specific problem (bad webhook payload, unknown message). */
-  | 'adapter_error';
+  | 'adapter_error'
+  /** A deprecated option, flag or name was used; reported once per process (see CONTRIBUTING.md). */
+  | 'deprecated';
 
 /** A diagnostic: a code, a human-readable message and, where known, the conversation. */
 export interface Diagnostic {
@@ -47,6 +49,30 @@ export interface Diagnostic {
 
 /** Receives diagnostics. Must not throw; if it does, the error is swallowed. */
 export type DiagnosticHandler = (diagnostic: Diagnostic) => void;
+
+const warnedDeprecations = new Set<string>();
+
+/**
+ * Reports that a deprecated name was used, once per process and name, as a `deprecated` diagnostic that names
+ * the replacement. The old name keeps working until the major given; see "Deprecation" in CONTRIBUTING.md.
+ * Never throws, even when the handler does.
+ */
+export function warnDeprecated(
+  onDiagnostic: DiagnosticHandler,
+  deprecation: { name: string; replacement: string; removedIn: string },
+): void {
+  if (warnedDeprecations.has(deprecation.name)) return;
+  warnedDeprecations.add(deprecation.name);
+  try {
+    onDiagnostic({
+      code: 'deprecated',
+      message: `${deprecation.name} is deprecated: use ${deprecation.replacement}. It will be removed in ${deprecation.removedIn}.`,
+      detail: deprecation,
+    });
+  } catch {
+    // A user callback must not turn a warning into an exception.
+  }
+}
 
 /** Every code, at run time (the compiler checks that none is missing). */
 const CODES: Readonly<Record<DiagnosticCode, true>> = {
@@ -65,6 +91,7 @@ const CODES: Readonly<Record<DiagnosticCode, true>> = {
   export_abandoned: true,
   invalid_argument: true,
   adapter_error: true,
+  deprecated: true,
 };
 
 /** Whether `code` is a {@link DiagnosticCode}. */

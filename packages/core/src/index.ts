@@ -25,6 +25,7 @@ export {
   type DiagnosticCode,
   type DiagnosticHandler,
   describeError,
+  warnDeprecated,
 } from './diagnostics.js';
 export {
   attributesSchema,

@@ -132,6 +132,8 @@ export interface VoxtraceEvents {
   conversation: ConversationRecord;
   diagnostic: Diagnostic;
   incident: Incident;
+  /** `shutdown()` has started and conversations are still open: adapters emit what they hold. */
+  shutdown: void;
 }
 
 /** Counters of {@link Voxtrace.stats}. */
@@ -156,7 +158,10 @@ export interface Voxtrace {
   startConversation(options?: StartConversationOptions): ConversationHandle;
   /** The open conversation with this id. */
   getConversation(id: string): ConversationHandle | undefined;
-  /** Subscribes to finished turns, finished conversations or diagnostics; returns the unsubscribe. */
+  /**
+   * Subscribes to finished turns, finished conversations, diagnostics, incidents, or the start of
+   * `shutdown()`; returns the unsubscribe.
+   */
   on<K extends keyof VoxtraceEvents>(event: K, listener: (value: VoxtraceEvents[K]) => void): () => void;
   /** Adds a sink for conversations started from now on; returns the remover. */
   addSink(sink: VoxtraceSink): () => void;
@@ -210,6 +215,7 @@ class Hub implements Voxtrace {
     conversation: new Set(),
     diagnostic: new Set(),
     incident: new Set(),
+    shutdown: new Set(),
   };
   private readonly counters = { conversations: 0, turns: 0 };
   private readonly diagnosticCounts: Partial<Record<DiagnosticCode, number>> = {};
@@ -377,6 +383,7 @@ class Hub implements Voxtrace {
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       clearInterval(this.timer);
+      for (const l of this.listeners.shutdown) this.call(l, undefined);
       for (const live of [...this.open.values()]) live.finish({ outcome: 'abandoned' }, 'shutdown');
       await this.bounded('shutdown', async () => {
         await Promise.allSettled(this.sinks.map((s) => s.shutdown?.()));

@@ -576,3 +576,67 @@ describe('several conversations at once', () => {
     expect(second.id).not.toBe(first.id);
   });
 });
+
+describe('types the bridge does not read', () => {
+  it('never open a conversation, alone or first, and are counted by type', async () => {
+    const ctx = setup();
+    const ids: string[] = [];
+    ctx.vt.on('conversation', (r) => ids.push(r.id));
+    for (const type of ['bot-audio-level', 'server-message', 'rtvi-type-added-later'])
+      ctx.bridge.ingest({ label: 'rtvi-ai', type, data: {} }, { conversationId: 'quiet' });
+    expect(ctx.bridge.stats()).toMatchObject({ openConversations: 0, ignored: 3 });
+    expect(ctx.bridge.end('quiet')).toBeUndefined();
+    expect(ctx.vt.stats().conversations).toBe(0);
+    // Only the type Pipecat is not known to send is reported.
+    expect(ctx.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining('"rtvi-type-added-later" is not read by the bridge'),
+    ]);
+    ctx.bridge.close();
+    expect(ids).toEqual([]);
+  });
+});
+
+describe('user mute, TTS text and search grounding', () => {
+  it('user-mute-started/stopped: how often and how long the bot did not listen, on the conversation', async () => {
+    const { conversation } = await run([
+      ...messages([0, 'bot-started-speaking'], [100, 'user-mute-started']),
+      ...messages([2500, 'user-mute-stopped'], [2600, 'bot-stopped-speaking']),
+      ...userTurn().map((e) => ({ ...e, at_ms: e.at_ms + 4000 })),
+      ...messages([9000, 'user-mute-started'], [9000, 'user-mute-started']), // a repeat is the same mute
+    ]);
+    // The second mute lasts until the conversation's end (its last message, 9000 ms).
+    expect(conversation.attributes).toMatchObject({
+      'pipecat.user_mute.count': 2,
+      'pipecat.user_mute.duration_ms': 2400,
+    });
+  });
+
+  it('bot-tts-text: the characters the TTS call produced, also when it was cut short', async () => {
+    const { spans } = await run(
+      userTurn([
+        ...messages([1500, 'bot-tts-started'], [1600, 'bot-tts-text', { text: 'Sunny' }]),
+        ...messages([1700, 'bot-tts-text', { text: 'and' }], [2500, 'bot-interrupted']),
+        ...messages([2600, 'bot-tts-text', { text: 'late' }]), // after the call was cancelled: no call
+      ]),
+    );
+    expect(attrs(spans, 'tts')).toMatchObject([{ 'pipecat.tts.text_characters': 8 }]);
+  });
+
+  it('bot-llm-search-response: grounding on the LLM call in progress, counted on the conversation', async () => {
+    const origins = [{ site_uri: 'https://example.org', site_title: 'Example', results: [] }];
+    const { spans, conversation } = await run(
+      userTurn([
+        ...messages([
+          1500,
+          'bot-llm-search-response',
+          { search_result: 'x', rendered_content: '<p/>', origins },
+        ]),
+        ...messages([1900, 'bot-llm-stopped'], [2900, 'bot-llm-search-response', { origins: [] }]),
+      ]),
+    );
+    expect(attrs(spans, 'llm')).toMatchObject([{ 'pipecat.llm.search.origin_count': 1 }]);
+    expect(conversation.attributes['pipecat.llm.search.count']).toBe(2);
+    // The search text is caller-derived content: never on a span.
+    expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain('<p/>');
+  });
+});

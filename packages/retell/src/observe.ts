@@ -9,8 +9,10 @@ import { type RetellObserveResult, type RetellTrackingOptions, retellCallsFor } 
  * webhook gives `{ ok: false, error }` (answer it with 400).
  *
  * - `call_started` opens the call's conversation (id = `call_id`, so its trace id is derived from it);
- * - `call_ended` / `call_analyzed` record the turns (once) and complete it; Retell's retries are
- *   deduplicated; `transfer_*` set `retell.transfer.status`; other events are ignored.
+ * - `call_ended` / `call_analyzed` are merged with the call's other deliveries; the call is emitted once
+ *   (turns, figures, outcome) at `call_analyzed`, or `analysisWaitMs` after `call_ended`, the same in
+ *   any delivery order; Retell's retries are deduplicated; `transfer_*` set `retell.transfer.status`;
+ *   other events are ignored.
  */
 export function observeRetellEvent(
   vt: Voxtrace,
@@ -41,8 +43,8 @@ export function observeRetellEvent(
 }
 
 /**
- * Ends now the calls of `vt` awaiting `call_analyzed` and clears the adapter's timers. Call it before
- * `vt.shutdown()` when you use {@link observeRetellEvent} (the handler's `close()` does the same).
+ * Emits now the calls of `vt` awaiting `call_analyzed` and clears the adapter's timers (the handler's
+ * `close()` does the same, and so does `vt.shutdown()` before it ends what is open).
  */
 export function closeRetellCalls(vt: Voxtrace): void {
   retellCallsFor(vt).close();

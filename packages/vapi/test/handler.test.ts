@@ -76,7 +76,7 @@ describe('each fixture through the handler over HTTP', () => {
     expect(tool).toHaveLength(1);
   });
 
-  it('returns the onMessage answer to tool-calls, and the tool span ends when the answer is ready', async () => {
+  it('returns the onMessage answer to tool-calls; the tool span ends at Vapi’s time of the result', async () => {
     h = harness();
     let clock = 1_678_901_234_567 + 40; // 40 ms after Vapi's timestamp
     const handler = createVapiWebhookHandler(h.vt, {
@@ -119,6 +119,21 @@ describe('each fixture through the handler over HTTP', () => {
     expect(await res.json()).toEqual({
       results: [{ toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF', result: '18°C, clear' }],
     });
+    // Vapi's time of the result (it includes the way back), not the 700 ms the handler took, ends the tool.
+    await post({
+      type: 'conversation-update',
+      timestamp: 1_678_901_235_600,
+      messages: [
+        {
+          role: 'tool_call_result',
+          toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF',
+          name: 'get_weather',
+          result: '18°C, clear',
+          time: 1_678_901_235_510,
+          secondsFromStart: 5.5,
+        },
+      ],
+    });
     const conv = h.vt.getConversation('call-uuid')!;
     const rec = conv.end();
     const tool = rec.turns[0]!.tools[0]!;
@@ -128,7 +143,7 @@ describe('each fixture through the handler over HTTP', () => {
       result: '18°C, clear',
     });
     expect(tool.startedAt).toBe(1_678_901_234_567);
-    expect(tool.durationMs).toBe(700);
+    expect(tool.durationMs).toBe(1_678_901_235_510 - 1_678_901_234_567);
   });
 
   it('passes a Response from onMessage through as is', async () => {

@@ -134,14 +134,30 @@ export class Bucket {
   }
 }
 
+/**
+ * The window's buckets merged, as rules and measures read it. An interface, so that the public types name no
+ * third-party sketch type.
+ */
+export interface WindowReader {
+  /** Start (inclusive) of the buckets merged, epoch ms. */
+  readonly from: number;
+  /** End (exclusive) of the buckets merged, epoch ms. */
+  readonly to: number;
+  /** A counter's sum over the window. */
+  count(name: CounterName): number;
+  /** Number of values of a latency series. */
+  samples(series: Series): number;
+  /** Quantile `q` of a latency series in ms, or `null` with no data. */
+  quantile(series: Series, q: number): number | null;
+}
+
 /** The window's buckets merged: what the rules and the snapshot read. */
-export class WindowView {
+export class WindowView implements WindowReader {
   constructor(
-    /** Start (inclusive) and end (exclusive) of the buckets merged, epoch ms. */
     readonly from: number,
     readonly to: number,
-    readonly counters: Float64Array,
-    readonly sketches: readonly (Sketch | null)[],
+    private readonly counters: Float64Array,
+    private readonly sketches: readonly (Sketch | null)[],
   ) {}
 
   /** A counter's sum over the window. */
