@@ -97,7 +97,7 @@ export type {
   SpanEvent,
   StatusCode,
 } from './dev/span.js';
-export { ConversationStore, type StoreOptions, type StoreStats } from './dev/store.js';
+export { ConversationStore, DEFAULT_MAX_BYTES, type StoreOptions, type StoreStats } from './dev/store.js';
 export {
   type ConversationSummary,
   type ConversationView,

@@ -31,6 +31,9 @@ export const ATTR = {
   eventsInvalid: 'voice.events.invalid',
   eventsDuplicate: 'voice.events.duplicate',
   eventsLate: 'voice.events.late',
+  // turns (and their spans) left out of the trace: the conversation had used its share of the export queue
+  turnsOmitted: 'voice.turns.omitted',
+  spansOmitted: 'voice.spans.omitted',
   // turn
   turnIndex: 'turn.index',
   turnInitiator: 'turn.initiator',

@@ -9,7 +9,7 @@
  * - a closed turn stays open to late events for `lateGraceMs` of event time, then is finalized;
  * - exact duplicates (same type, time and key) are dropped, invalid events are counted.
  */
-import type { Diagnostic, DiagnosticHandler } from './diagnostics.js';
+import { type Diagnostic, type DiagnosticHandler, describeError } from './diagnostics.js';
 import {
   type EventAttributes,
   isExactVoiceEvent,
@@ -161,17 +161,24 @@ export class Conversation {
       this.diagnose({ code: 'after_end', message: 'event after the conversation ended', detail: input });
       return;
     }
-    let event: VoiceEvent;
-    if (this.opts.validate === false || isExactVoiceEvent(input)) {
-      event = input as VoiceEvent;
-    } else {
-      const parsed = parseVoiceEvent(input);
-      if (!parsed.ok) {
-        this.counts.invalid++;
-        this.diagnose({ code: 'invalid_event', message: `invalid event: ${parsed.error}`, detail: input });
-        return;
+    let event: VoiceEvent | undefined;
+    let error: string | null = null;
+    try {
+      if (this.opts.validate === false || isExactVoiceEvent(input)) {
+        event = input as VoiceEvent;
+      } else {
+        const parsed = parseVoiceEvent(input);
+        if (parsed.ok) event = parsed.event;
+        else error = parsed.error;
       }
-      event = parsed.event;
+    } catch (err) {
+      // A proxy or a getter that throws while the event is read.
+      error = `unreadable: ${describeError(err)}`;
+    }
+    if (error !== null || event === undefined) {
+      this.counts.invalid++;
+      this.diagnose({ code: 'invalid_event', message: `invalid event: ${error}`, detail: input });
+      return;
     }
     this.counts.events++;
     if (this.isDuplicate(event)) {
@@ -185,7 +192,7 @@ export class Conversation {
       try {
         this.opts.onEvent(event, at);
       } catch (err) {
-        this.diagnose({ code: 'sink_error', message: `onEvent threw: ${String(err)}`, detail: err });
+        this.diagnose({ code: 'sink_error', message: `onEvent threw: ${describeError(err)}`, detail: err });
       }
     }
     this.apply(event, at);
@@ -687,7 +694,7 @@ export class Conversation {
     try {
       this.opts.onTurn?.(record);
     } catch (err) {
-      this.diagnose({ code: 'sink_error', message: `onTurn threw: ${String(err)}`, detail: err });
+      this.diagnose({ code: 'sink_error', message: `onTurn threw: ${describeError(err)}`, detail: err });
     }
   }
 }

@@ -29,6 +29,10 @@ export type DiagnosticCode =
   | 'spans_dropped'
   /** Shutdown or flush did not finish in time. */
   | 'flush_timeout'
+  /** Shutdown ended export requests still in flight or waiting to retry, and dropped spans still queued. */
+  | 'export_abandoned'
+  /** A public function got an argument it cannot use: the call used defaults for it, or did nothing. */
+  | 'invalid_argument'
   /** An adapter-specific problem (bad webhook payload, unknown message). */
   | 'adapter_error'
   /** A deprecated option, flag or name was used; reported once per process (see CONTRIBUTING.md). */
@@ -68,4 +72,46 @@ export function warnDeprecated(
   } catch {
     // A user callback must not turn a warning into an exception.
   }
+}
+
+/** Every code, at run time (the compiler checks that none is missing). */
+const CODES: Readonly<Record<DiagnosticCode, true>> = {
+  invalid_event: true,
+  duplicate_event: true,
+  late_event: true,
+  missing_start: true,
+  negative_latency: true,
+  after_end: true,
+  conversation_evicted: true,
+  sink_error: true,
+  callback_error: true,
+  export_failed: true,
+  spans_dropped: true,
+  flush_timeout: true,
+  export_abandoned: true,
+  invalid_argument: true,
+  adapter_error: true,
+  deprecated: true,
+};
+
+/** Whether `code` is a {@link DiagnosticCode}. */
+export function isDiagnosticCode(code: unknown): code is DiagnosticCode {
+  return typeof code === 'string' && Object.hasOwn(CODES, code);
+}
+
+/** Longest text {@link describeError} returns. */
+const MAX_ERROR_TEXT = 1000;
+
+/**
+ * A thrown value as text, for a diagnostic message. Never throws, whatever was thrown (an object whose
+ * `toString` throws, a revoked proxy, a symbol), and caps the text.
+ */
+export function describeError(err: unknown): string {
+  let text: string;
+  try {
+    text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  } catch {
+    text = 'a value that cannot be printed';
+  }
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
 }

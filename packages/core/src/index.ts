@@ -19,8 +19,14 @@ export {
   type EndOptions,
   replayConversation,
 } from './conversation.js';
-export type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
-export { warnDeprecated } from './diagnostics.js';
+export { checkFactoryArguments } from './arguments.js';
+export {
+  type Diagnostic,
+  type DiagnosticCode,
+  type DiagnosticHandler,
+  describeError,
+  warnDeprecated,
+} from './diagnostics.js';
 export {
   attributesSchema,
   type ErrorLayer,

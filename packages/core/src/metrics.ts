@@ -78,6 +78,7 @@ export const VOXTRACE_METRIC_NAMES = {
   spansExportedTotal: 'voxtrace_spans_exported_total',
   spansDroppedTotal: 'voxtrace_spans_dropped_total',
   spanExportFailuresTotal: 'voxtrace_span_export_failures_total',
+  spanExportsAbandonedTotal: 'voxtrace_span_exports_abandoned_total',
   spanQueueSize: 'voxtrace_span_queue_size',
 } as const;
 
@@ -411,7 +412,7 @@ export class MetricsSink implements VoxtraceSink {
     reg(
       new Counter({
         name: N.spansDroppedTotal,
-        help: 'Spans lost before reaching the collector, by reason: queue_full (export queue full), export_failed (the export failed after retries), shutdown (ended after shutdown)',
+        help: 'Spans lost before reaching the collector, by reason: queue_full (export queue full), export_failed (the export failed after retries), shutdown (ended after shutdown, or still queued when it gave up), conversation_budget (their conversation had used its share of the queue)',
         labelNames: ['reason'] as const,
         registers: [],
         collect() {
@@ -420,6 +421,7 @@ export class MetricsSink implements VoxtraceSink {
           this.labels('queue_full').inc(s?.droppedSpans.queue_full ?? 0);
           this.labels('export_failed').inc(s?.failedSpans ?? 0);
           this.labels('shutdown').inc(s?.droppedSpans.shutdown ?? 0);
+          this.labels('conversation_budget').inc(s?.droppedSpans.conversation_budget ?? 0);
         },
       }),
     );
@@ -431,6 +433,17 @@ export class MetricsSink implements VoxtraceSink {
         collect() {
           this.reset();
           this.inc(exportStats?.().failedBatches ?? 0);
+        },
+      }),
+    );
+    reg(
+      new Counter({
+        name: N.spanExportsAbandonedTotal,
+        help: 'OTLP export requests abandoned at shutdown (in flight or waiting to be retried); their spans count as export_failed',
+        registers: [],
+        collect() {
+          this.reset();
+          this.inc(exportStats?.().abandonedExports ?? 0);
         },
       }),
     );

@@ -7,6 +7,9 @@
  * Span kinds follow what each span is: the conversation serves a caller (SERVER); STT, LLM and TTS
  * call a provider (CLIENT, as the GenAI conventions make inference spans); turns, end-of-turn
  * detection and tools run in the agent (INTERNAL, as GenAI makes `execute_tool`).
+ * Before a turn's spans are created, `admit` says whether they fit in the conversation's share of the
+ * export queue; a turn that does not fit is left out whole (never half a turn), and the conversation
+ * span counts what was left out (`voice.turns.omitted`, `voice.spans.omitted`).
  */
 import {
   type Attributes,
@@ -35,6 +38,14 @@ export interface TraceSinkOptions {
   idGenerator?: DerivedIdGenerator;
   /** Span naming and GenAI convention version. Default: voxtrace's names, from `OTEL_SEMCONV_STABILITY_OPT_IN`. */
   conventions?: SpanConventions;
+  /** Whether `spans` more spans of the conversation may be created now. Default: always. */
+  admit?: (conversationId: string, spans: number) => boolean;
+}
+
+/** Turns and spans of one conversation left out of the trace. */
+interface Omitted {
+  turns: number;
+  spans: number;
 }
 
 /** `error.type` when the error has no low-cardinality identifier: the conventions' fallback value. */
@@ -83,21 +94,42 @@ export class TraceSink {
         );
     const ctx = trace.setSpan(ROOT_CONTEXT, span);
     const traceId = span.spanContext().traceId;
+    const omitted: Omitted = { turns: 0, spans: 0 };
     return {
       traceId,
-      turn: (turn) => this.turn(ctx, turn, info.platform),
-      end: (record) => this.end(span, record),
+      turn: (turn) => this.turn(ctx, turn, info.platform, omitted),
+      end: (record) => this.end(span, record, omitted),
     };
   }
 
+  /** Content under the policy; a value that cannot be read (a throwing proxy or getter) shows as such. */
   private text(value: unknown): string | undefined {
-    return applyContentPolicy(this.opts.content, value);
+    try {
+      return applyContentPolicy(this.opts.content, value);
+    } catch {
+      return this.opts.content === 'none' ? undefined : '[unreadable]';
+    }
   }
 
   // Attribute objects are single literals: null or undefined values are dropped by OpenTelemetry,
   // and one literal per span kind keeps the hot path free of megamorphic property stores.
-  private turn(parent: Context, t: TurnRecord, platform: string): void {
+  private turn(parent: Context, t: TurnRecord, platform: string, omitted: Omitted): void {
     const { tracer } = this.opts;
+    // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
+    const pending = this.unattachedErrors(t);
+    const spans =
+      1 +
+      (t.stt ? 1 : 0) +
+      (t.turnDetection ? 1 : 0) +
+      t.llm.length +
+      t.tools.length +
+      t.tts.length +
+      pending.size;
+    if (this.opts.admit && !this.opts.admit(t.conversationId, spans)) {
+      omitted.turns++;
+      omitted.spans += spans;
+      return;
+    }
     const b = t.breakdown;
     const transcript = t.stt ? this.text(t.stt.transcript) : undefined;
     const attributes: SpanAttributes = {
@@ -131,8 +163,6 @@ export class TraceSink {
       parent,
     );
     const ctx = trace.setSpan(parent, span);
-    // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
-    const pending = this.unattachedErrors(t);
 
     if (t.stt) {
       const s = t.stt;
@@ -304,7 +334,7 @@ export class TraceSink {
     return this.opts.content === 'redacted' ? redact(message) : message;
   }
 
-  private end(span: Span, r: ConversationRecord): void {
+  private end(span: Span, r: ConversationRecord, omitted: Omitted): void {
     const a: SpanAttributes = {
       ...r.attributes,
       [ATTR.outcome]: r.outcome,
@@ -315,6 +345,8 @@ export class TraceSink {
       [ATTR.eventsDuplicate]: r.stats.duplicates,
       [ATTR.eventsLate]: r.stats.late,
       [ATTR.taskCompleted]: r.taskCompleted,
+      [ATTR.turnsOmitted]: omitted.turns || undefined,
+      [ATTR.spansOmitted]: omitted.spans || undefined,
     };
     span.setAttributes(a as Attributes);
     for (const e of r.errors) {

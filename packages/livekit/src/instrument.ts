@@ -21,13 +21,15 @@
  *   interruption and opens no turn;
  * - usage totals from `session_usage_updated` and `interruption_metrics`, on the conversation.
  */
-import type {
-  ConversationHandle,
-  DiagnosticHandler,
-  EndOptions,
-  EventAttributes,
-  VoiceEvent,
-  Voxtrace,
+import {
+  type ConversationHandle,
+  checkFactoryArguments,
+  describeError,
+  type DiagnosticHandler,
+  type EndOptions,
+  type EventAttributes,
+  type VoiceEvent,
+  type Voxtrace,
 } from '@voxtrace/core';
 import { defined, LK, named } from './attributes.js';
 import { errorEvent, outcomeOf, transcriptionTimeoutEvent } from './errors.js';
@@ -110,6 +112,10 @@ export function instrumentAgentSession<UserData>(
   vt: Voxtrace,
   options: InstrumentOptions = {},
 ): InstrumentedSession {
+  checkFactoryArguments('instrumentAgentSession', vt, options);
+  const emitter = session as unknown as Partial<Emitter> | null;
+  if (typeof emitter?.on !== 'function' || typeof emitter.off !== 'function')
+    throw new TypeError('instrumentAgentSession: the session must be a LiveKit AgentSession');
   const job = options.jobContext?.job;
   const conversation = vt.startConversation({
     id: options.conversationId ?? (job?.room?.sid || job?.id || undefined),
@@ -240,7 +246,7 @@ class SessionTranslator {
     this.guard(() => this.flush());
     this.detached = true;
     for (const [name, fn] of this.listeners) this.session.off(name, fn);
-    for (const s of this.speeches.values()) s.handle.removeDoneCallback(s.onDone);
+    for (const s of this.speeches.values()) this.guard(() => s.handle.removeDoneCallback(s.onDone));
     this.speeches.clear();
   }
 
@@ -472,7 +478,7 @@ class SessionTranslator {
     try {
       custom = this.options.onClose?.(ev);
     } catch (err) {
-      this.diagnose(`onClose threw: ${String(err)}`, err);
+      this.diagnose(`onClose threw: ${describeError(err)}`, err);
     }
     this.conversation.end({
       outcome: custom?.outcome ?? outcomeOf(ev, this.answeredUserTurns),
@@ -595,7 +601,7 @@ class SessionTranslator {
     try {
       fn();
     } catch (err) {
-      this.diagnose(`livekit adapter failed: ${String(err)}`, err);
+      this.diagnose(`livekit adapter failed: ${describeError(err)}`, err);
     }
   }
 

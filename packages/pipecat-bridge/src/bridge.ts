@@ -3,13 +3,15 @@
  * client-js tee, your own code) feeds RTVI messages into. It keeps one {@link PipecatSession} per
  * conversation id and never throws.
  */
-import type {
-  ConversationRecord,
-  Diagnostic,
-  DiagnosticHandler,
-  EndOptions,
-  EventAttributes,
-  Voxtrace,
+import {
+  type ConversationRecord,
+  checkFactoryArguments,
+  describeError,
+  type Diagnostic,
+  type DiagnosticHandler,
+  type EndOptions,
+  type EventAttributes,
+  type Voxtrace,
 } from '@voxtrace/core';
 import { decodeInput, decodeMessage } from './decode.js';
 import { readsType, UNUSED_TYPES } from './schema.js';
@@ -84,6 +86,7 @@ const MAX_IGNORED_TYPES = 64;
 
 /** Creates a bridge that records Pipecat sessions into `vt`. */
 export function createPipecatBridge(vt: Voxtrace, options: PipecatBridgeOptions = {}): PipecatBridge {
+  checkFactoryArguments('createPipecatBridge', vt, options);
   const { latencyFrom, vadStopDelayMs } = options;
   if (
     latencyFrom !== undefined &&
@@ -118,8 +121,12 @@ class Bridge implements PipecatBridge {
   }
 
   ingest(message: unknown, meta: IngestMeta = {}): void {
+    // For the diagnostic of a failure: read once, as the caller's `meta` may be anything.
+    let conversationId: string | undefined;
     try {
       this.counts.received++;
+      const metaId = meta.conversationId;
+      if (typeof metaId === 'string') conversationId = metaId;
       if (this.closed) {
         this.counts.afterEnd++;
         return;
@@ -152,7 +159,7 @@ class Bridge implements PipecatBridge {
       }
     } catch (err) {
       // Sessions do not throw by design; this guards the host against a bug of ours.
-      this.diagnose(`ingest failed: ${String(err)}`, err, meta.conversationId);
+      this.diagnose(`ingest failed: ${describeError(err)}`, err, conversationId);
     }
   }
 
@@ -162,7 +169,11 @@ class Bridge implements PipecatBridge {
       const session = id === null ? undefined : this.sessions.get(id);
       return session?.end(options);
     } catch (err) {
-      this.diagnose(`end failed: ${String(err)}`, err, conversationId);
+      this.diagnose(
+        `end failed: ${describeError(err)}`,
+        err,
+        typeof conversationId === 'string' ? conversationId : undefined,
+      );
       return undefined;
     }
   }

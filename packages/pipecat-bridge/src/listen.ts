@@ -101,6 +101,8 @@ export async function listenForPipecat(
   bridge: PipecatBridge,
   options: ListenForPipecatOptions,
 ): Promise<PipecatListener> {
+  if (typeof bridge?.ingest !== 'function')
+    throw new TypeError('listenForPipecat: the first argument must be what createPipecatBridge() returns');
   const token: unknown = options?.token;
   if (typeof token !== 'string' || token.length < 16) {
     const was =

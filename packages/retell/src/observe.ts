@@ -1,5 +1,5 @@
 /** `observeRetellEvent`: for users who keep their own webhook endpoint. */
-import type { Voxtrace } from '@voxtrace/core';
+import { describeError, type Voxtrace } from '@voxtrace/core';
 import { type RetellObserveResult, type RetellTrackingOptions, retellCallsFor } from './calls.js';
 
 /**
@@ -19,16 +19,27 @@ export function observeRetellEvent(
   body: unknown,
   options?: RetellTrackingOptions,
 ): RetellObserveResult {
-  const calls = retellCallsFor(vt, options);
-  calls.webhookAttached = true;
-  if (typeof body === 'string' || body instanceof Uint8Array) {
-    try {
-      body = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
-    } catch (err) {
-      return { ok: false, error: `body is not JSON: ${err instanceof Error ? err.message : String(err)}` };
-    }
+  let calls;
+  try {
+    calls = retellCallsFor(vt, options);
+    calls.webhookAttached = true;
+  } catch (err) {
+    return { ok: false, error: `unusable options: ${describeError(err)}` };
   }
-  return calls.observe(body);
+  let parsed: unknown = body;
+  try {
+    if (typeof body === 'string' || body instanceof Uint8Array)
+      parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+  } catch (err) {
+    // Not JSON, or a value that throws when looked at (a proxy).
+    return { ok: false, error: `body is not JSON: ${describeError(err)}` };
+  }
+  try {
+    return calls.observe(parsed);
+  } catch (err) {
+    // A parsed object cannot throw; one of the caller's (a getter, a proxy) can, while it is validated.
+    return { ok: false, error: `unreadable body: ${describeError(err)}` };
+  }
 }
 
 /**

@@ -11,7 +11,7 @@
  * `onEvent` throws (so Retell retries; voxtrace's own recording is deduplicated).
  */
 import type { ServerResponse } from 'node:http';
-import type { Voxtrace } from '@voxtrace/core';
+import { checkFactoryArguments, type Voxtrace } from '@voxtrace/core';
 import {
   createBodyIntake,
   type HeaderVerdict,
@@ -135,6 +135,7 @@ export function createRetellWebhookHandler(
   options: RetellWebhookHandlerOptions,
 ): RetellWebhookHandler {
   const owner = 'createRetellWebhookHandler';
+  checkFactoryArguments(owner, vt, options);
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`${owner}: options must be an object with apiKey`);
   const {

@@ -6,7 +6,7 @@
  * `onMessage`, whose return value is the response (so `tool-calls` and `assistant-request` get their
  * answers). An unknown message type is a 200.
  */
-import type { Voxtrace } from '@voxtrace/core';
+import { checkFactoryArguments, type Voxtrace } from '@voxtrace/core';
 import { createBodyIntake, type IntakeOptions, resolveIntakeLimits } from '@voxtrace/core/http';
 import { compileVapiAuth, type VapiAuth } from './auth.js';
 import { diagnose } from './diagnose.js';
@@ -78,6 +78,7 @@ export function createVapiWebhookHandler(
   options: VapiWebhookOptions,
 ): (request: Request) => Promise<Response> {
   const owner = 'createVapiWebhookHandler';
+  checkFactoryArguments(owner, vt, options);
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`${owner}: options must be an object with auth`);
   const check = compileVapiAuth(options.auth, {

@@ -16,7 +16,13 @@
  * After `status-update: ended` a live call waits `reportTimeoutMs` for its report, then ends with the
  * status's outcome. A report for a call that already ended here (a repeated delivery) is ignored.
  */
-import type { ConversationRecord, DiagnosticHandler, EventAttributes, Voxtrace } from '@voxtrace/core';
+import {
+  type ConversationRecord,
+  describeError,
+  type DiagnosticHandler,
+  type EventAttributes,
+  type Voxtrace,
+} from '@voxtrace/core';
 import { VAPI_CALL_ATTR } from './attributes.js';
 import { callAttributes, toEpochMs } from './call.js';
 import { diagnose } from './diagnose.js';
@@ -132,14 +138,25 @@ export function observeVapiResponse(
 }
 
 function internalError(vt: Voxtrace, options: VapiObserveOptions, err: unknown): VapiObserveResult {
-  diagnose(vt, options.onDiagnostic, { code: 'adapter_error', message: `vapi: ${String(err)}`, detail: err });
+  // The options may be what failed: read them once more, guarded.
+  let onDiagnostic: VapiObserveOptions['onDiagnostic'];
+  try {
+    onDiagnostic = options.onDiagnostic;
+  } catch {
+    // No callback, then.
+  }
+  diagnose(vt, onDiagnostic, {
+    code: 'adapter_error',
+    message: `vapi: ${describeError(err)}`,
+    detail: err,
+  });
   return {
     ok: false,
     type: '',
     callId: null,
     action: 'invalid',
     events: 0,
-    problems: [`internal error: ${String(err)}`],
+    problems: [`internal error: ${describeError(err)}`],
   };
 }
 
@@ -317,7 +334,7 @@ class VapiCalls {
     } catch (err) {
       diagnose(this.vt, options.onDiagnostic, {
         code: 'adapter_error',
-        message: `vapi: ${String(err)}`,
+        message: `vapi: ${describeError(err)}`,
         conversationId: id,
       });
     }

@@ -130,8 +130,11 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
       return publish(request, url, apiIntake, incidentSchema, (source, i) => incidents.upsert(source, i));
     if (path === '/api/monitor' && request.method === 'POST')
       return publish(request, url, apiIntake, snapshotSchema, (source, s) => incidents.snapshot(source, s));
-    if (path === '/api/health' && get)
-      return json(200, { ok: true, version: version(), stats: store.stats() });
+    if (path === '/api/health' && get) {
+      const { rss, heapUsed } = process.memoryUsage();
+      const memory = { rssBytes: rss, heapUsedBytes: heapUsed };
+      return json(200, { ok: true, version: version(), stats: store.stats(), memory });
+    }
     if (
       ['/api/incidents', '/api/monitor', '/api/overview', '/api/latency', '/api/conversations'].includes(path)
     )

@@ -59,6 +59,11 @@ export function viewerMain(): void {
     return document.getElementById(id)!;
   }
 
+  /** Bytes as megabytes, one decimal. */
+  function mb(bytes: number): string {
+    return (bytes / (1024 * 1024)).toFixed(1);
+  }
+
   function fill(el: Element, ...children: Child[]): void {
     el.replaceChildren(
       ...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false),
@@ -812,7 +817,7 @@ export function viewerMain(): void {
         renderIncidents(o);
         fill(
           byId('stats'),
-          `${o.stats.conversations} conversations · ${o.stats.spans} spans${o.stats.ignoredSpans ? ` · ${o.stats.ignoredSpans} other spans ignored` : ''}`,
+          `${o.stats.conversations} conversations · ${o.stats.spans} spans · ${mb(o.stats.bytes)} of ${mb(o.stats.maxBytes)} MB${o.stats.evictedConversations ? ` · ${o.stats.evictedConversations} older conversations evicted${o.stats.evictedForBytes ? ` (${o.stats.evictedForBytes} for memory)` : ''}` : ''}${o.stats.ignoredSpans ? ` · ${o.stats.ignoredSpans} other spans ignored` : ''}`,
         );
         await refreshDetail(false);
       } else if (res.status !== 204) throw new Error(`HTTP ${res.status}`);
