@@ -10,16 +10,10 @@ const packages = readdirSync('packages', { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => `packages/${d.name}`);
 
-const siblingSources: Record<string, string[]> = Object.fromEntries(
-  packages.flatMap((dir) => {
-    const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
-    const entries: Record<string, string> = pkg.voxtrace?.entry ?? { index: 'src/index.ts' };
-    return Object.entries(entries).map(([k, v]) => [
-      k === 'index' ? pkg.name : `${pkg.name}/${k}`,
-      [`${dir}/${v}`],
-    ]);
-  }),
-);
+// Sibling packages' types come from their sources (tsconfig.json's `paths`, the one list of workspace entries):
+// their dist/ is being rebuilt in parallel.
+const siblingSources: Record<string, string[]> = JSON.parse(readFileSync('tsconfig.json', 'utf8'))
+  .compilerOptions.paths;
 
 export default defineConfig(
   packages.map((dir): Options => {
@@ -30,7 +24,6 @@ export default defineConfig(
       entry: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, `${dir}/${v}`])),
       outDir: `${dir}/dist`,
       format: ['esm', 'cjs'],
-      // Sibling packages' types come from their sources: their dist/ is being rebuilt in parallel.
       dts: { compilerOptions: { paths: siblingSources } },
       target: 'node20',
       platform: 'node',

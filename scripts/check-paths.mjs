@@ -14,7 +14,9 @@ const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--
 })
   .split('\0')
   .filter((f) => /\.(m?[jt]s|cjs|cts|mts|json|md|sh|ya?ml)$|^\.ci\/run$/.test(f))
-  .filter((f) => !f.startsWith('node_modules/') && !f.includes('/node_modules/') && f !== 'package-lock.json');
+  .filter(
+    (f) => !f.startsWith('node_modules/') && !f.includes('/node_modules/') && f !== 'package-lock.json',
+  );
 
 // Relative paths of one or more `../` segments, in any quoting. Bounded repetition keeps it linear.
 const RELATIVE = /(?:^|[\s'"`(=:@])((?:\.\.\/){1,12}[\w.@-][\w./@-]{0,200})/g;
@@ -31,7 +33,8 @@ for (const file of files) {
   const lines = text.split('\n');
   lines.forEach((line, i) => {
     const at = `${file}:${i + 1}`;
-    if (OUTSIDE_NAMES.test(line)) problems.push(`${at}: names a folder outside the repository: ${line.trim()}`);
+    if (OUTSIDE_NAMES.test(line))
+      problems.push(`${at}: names a folder outside the repository: ${line.trim()}`);
     for (const m of line.matchAll(RELATIVE)) {
       // `new URL('../x', import.meta.url)` and plain relative paths both resolve from the file's folder;
       // a path in a doc or a comment is read the same way.
@@ -44,7 +47,9 @@ for (const file of files) {
 }
 
 if (problems.length) {
-  console.error(`check-paths: ${problems.length} reference(s) outside the repository:\n${problems.join('\n')}`);
+  console.error(
+    `check-paths: ${problems.length} reference(s) outside the repository:\n${problems.join('\n')}`,
+  );
   process.exit(1);
 }
 console.log(`check-paths: ${files.length} files, no path outside the repository`);

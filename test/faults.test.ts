@@ -61,6 +61,8 @@ function harness(url: string, opts: { timeoutMillis: number; flushTimeoutMs?: nu
     serviceName: 'faults',
     otlp: { url, timeoutMillis: opts.timeoutMillis },
     batch: QUEUE,
+    // The queue is tiny here; these tests are about the collector, not about one call's share of it.
+    maxQueuedSpansPerConversation: QUEUE.maxQueueSize,
     flushTimeoutMs: opts.flushTimeoutMs ?? 5000,
     spanProcessors: [ended],
     onDiagnostic: (d) => h.diagnostics.push(d),
@@ -118,7 +120,12 @@ function burst(h: Harness, calls: number, turnsPerCall: number, prefix: string):
 function accounted(vt: Voxtrace): number {
   const s = vt.stats();
   return (
-    s.exportedSpans + s.failedSpans + s.droppedSpans.queue_full + s.droppedSpans.shutdown + s.queuedSpans
+    s.exportedSpans +
+    s.failedSpans +
+    s.droppedSpans.queue_full +
+    s.droppedSpans.shutdown +
+    s.droppedSpans.conversation_budget +
+    s.queuedSpans
   );
 }
 
@@ -239,11 +246,15 @@ describe('collector that never answers', () => {
     await expect(h.vt.shutdown()).resolves.toBeUndefined();
     expect(h.diagnostics.map((d) => d.code)).toContain('flush_timeout');
     // Spans ended after shutdown are counted, not queued.
+    const droppedAtShutdown = h.vt.stats().droppedSpans.shutdown;
     const late = h.vt.startConversation({ id: 'late', startedAt: T0 });
     late.end({ endedAt: T0 + 1 });
-    expect(h.vt.stats().droppedSpans.shutdown).toBe(1);
+    expect(h.vt.stats().droppedSpans.shutdown).toBe(droppedAtShutdown + 1);
 
-    // The background export keeps failing batch by batch until the queue is empty.
+    // Shutdown gave up: what was queued is dropped, the request in flight abandoned (counted as failed).
+    expect(h.vt.stats().queuedSpans).toBe(0);
+    expect(h.vt.stats().abandonedExports).toBe(1);
+    expect(h.diagnostics.map((d) => d.code)).toContain('export_abandoned');
     await settle(h);
     clearInterval(watch);
     expect(maxHanging).toBeLessThanOrEqual(1);

@@ -2,9 +2,9 @@
  * Personal data never reaches the collector in the default content mode. A corpus of emails, phone
  * numbers, cards with their expiry dates and security codes, SSNs, IBANs and government ids (written,
  * spaced, Unicode-separated, in other scripts' digits, spoken) goes into transcripts, LLM text, tool
- * arguments and results, component errors, span status and error events: recorded through core directly, and through
- * each adapter's own payloads (Retell webhooks, Vapi server messages, Pipecat RTVI messages, a LiveKit
- * AgentSession). Spans travel over the real OTLP/HTTP exporter to a collector on 127.0.0.1; what it
+ * arguments and results, component errors, span status and error events: recorded through core
+ * directly, and through each adapter's own payloads (Retell webhooks, Vapi server messages, Pipecat RTVI
+ * messages, a LiveKit AgentSession). Spans travel over the real OTLP/HTTP exporter to a collector on 127.0.0.1; what it
  * received is searched for every item.
  */
 import { readFileSync } from 'node:fs';
@@ -143,7 +143,7 @@ describe('core: content recorded directly', () => {
     });
     await vt.shutdown();
     expect(vt.stats().failedSpans).toBe(0);
-    expect(vt.stats().droppedSpans).toEqual({ queue_full: 0, shutdown: 0 });
+    for (const [reason, n] of Object.entries(vt.stats().droppedSpans)) expect(n, reason).toBe(0);
     expectNoLeaks((i) => `core-${i}`, 5);
   });
 });
@@ -194,7 +194,7 @@ describe('Vapi: server messages', () => {
 
   it('end-of-call reports: no item of the corpus reaches the collector', async () => {
     const vt = await voxtrace();
-    const handler = createVapiWebhookHandler(vt, { auth: { type: 'none' } });
+    const handler = createVapiWebhookHandler(vt, { allowUnauthenticated: true });
     const base = fixture('vapi/vapi-end-of-call-report.json');
     for (const [i, item] of PII_CORPUS.entries()) {
       const v = item.value;
@@ -222,7 +222,7 @@ describe('Vapi: server messages', () => {
   it('live messages (transcripts, model output, tool calls and your tool results): no item reaches the collector', async () => {
     const vt = await voxtrace();
     const handler = createVapiWebhookHandler(vt, {
-      auth: { type: 'none' },
+      allowUnauthenticated: true,
       onMessage: (m) => {
         if (m.type !== 'tool-calls') return undefined;
         const v = PII_CORPUS[Number(m.call?.id?.slice(-12))]!.value;

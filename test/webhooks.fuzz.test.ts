@@ -25,8 +25,7 @@ const RUNS = 10_000;
 /** 10 000 cases take seconds; a shared 2-core machine can be several times slower. */
 const TIMEOUT = 180_000;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.resolve(repoRoot, 'fixtures', name), 'utf8'));
+const fixture = (name: string) => JSON.parse(readFileSync(path.resolve(repoRoot, 'fixtures', name), 'utf8'));
 
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
@@ -165,7 +164,7 @@ describe('Vapi webhook handler', () => {
       const secret = 'hmac-secret-for-the-fuzz';
       const now = 1_763_700_000_000;
       const handler = createVapiWebhookHandler(vt, {
-        auth: { type: 'hmac', secret },
+        auth: { type: 'hmac', secretKey: secret },
         now: () => now,
       });
       const sign = (timestamp: string, body: Uint8Array, key = secret) =>

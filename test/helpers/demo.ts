@@ -1,9 +1,10 @@
 /**
- * Runs the demo as `npm run demo` does after its build: `node examples/demo/main.mjs`, here with
+ * Runs the demo as `npm run demo` does (`node examples/demo/main.mjs` on the built packages), here with
  * `--once --port 0`, in a child process whose output the test reads.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from './built.js';
 
 const MAIN = fileURLToPath(new URL('../../examples/demo/main.mjs', import.meta.url));
 
@@ -26,6 +27,7 @@ export interface DemoRun {
 
 /** Starts `examples/demo/main.mjs --once --port 0 ...args`. */
 export function startDemo(args: string[]): DemoRun {
+  ensureBuilt();
   const child: ChildProcess = spawn(process.execPath, [MAIN, '--once', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' },

@@ -3,17 +3,35 @@
  * The `voxtrace` command. Each subcommand lives in `commands/<name>.ts` and is registered in
  * `commands/index.ts`.
  */
+import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
+
+function usage(): string {
+  const list = Object.entries(commands)
+    .map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`)
+    .join('\n');
+  return `usage: voxtrace <command> [options]\n\ncommands:\n${list}\n\nvoxtrace <command> --help shows a command's options; voxtrace --version prints the version.`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  const command = name ? commands[name] : undefined;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(pkg.version);
+    return 0;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  if (name === undefined) {
+    console.error(usage());
+    return 2;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    const list = Object.entries(commands)
-      .map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`)
-      .join('\n');
-    console.log(`usage: voxtrace <command> [options]\n\ncommands:\n${list}`);
-    return name && name !== '--help' && name !== 'help' ? 2 : 0;
+    // Conventional CLIs name the mistake first, on stderr, and exit 2 (a usage error).
+    console.error(`voxtrace: unknown command '${name}'\n\n${usage()}`);
+    return 2;
   }
   try {
     return await command.run(args);

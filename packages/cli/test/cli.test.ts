@@ -1,12 +1,16 @@
 /** The `voxtrace dev` command as a user runs it: a real process, real signals. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
+
 const INDEX = new URL('../dist/index.js', import.meta.url).href;
+
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
@@ -64,6 +68,22 @@ describe('voxtrace dev', () => {
     expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/OTEL_EXPORTER_OTLP_ENDPOINT/)]);
     const list = await run([CLI, '--help']);
     expect(list.stdout).toMatch(/dev\s+local viewer/);
+  });
+
+  it('names an unknown command before the usage, exit code 2; prints its version', async () => {
+    const bogus = await run([CLI, 'bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/^voxtrace: unknown command 'bogus'\n\nusage: voxtrace <command>/);
+    // Names of Object.prototype are not commands either.
+    expect((await run([CLI, 'constructor'])).stderr).toMatch(/unknown command 'constructor'/);
+    const none = await run([CLI]);
+    expect([none.code, none.stderr]).toEqual([2, expect.stringMatching(/^usage: voxtrace <command>/)]);
+    const version = await run([CLI, '--version']);
+    const { version: expected } = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    );
+    expect([version.code, version.stdout.trim()]).toEqual([0, expected]);
+    expect(expected).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it('says so when the port is taken, exit code 1', async () => {

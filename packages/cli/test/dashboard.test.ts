@@ -6,16 +6,18 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createVoxtrace } from '@voxtrace/core';
 import { type DashboardPanel, type GrafanaDashboard, generateGrafanaDashboard } from '@voxtrace/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { haveTool, runTool } from './helpers/tools.js';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const exec = promisify(execFile);
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /** Metric names a PromQL expression reads: identifiers that are not functions, keywords or labels. */
 export function metricNamesIn(expr: string): string[] {

@@ -115,7 +115,7 @@ async function expectViewerMatches(s: DevServer, truth: KeepSpans, turns: TurnRe
 
 describe('the OTLP receiver and the real exporters', () => {
   for (const gzip of [false, true]) {
-    it(`decodes @opentelemetry/exporter-trace-otlp-http (JSON${gzip ? ', gzip' : ''}) driven by createVoxtrace({ otlp: { url } })`, async () => {
+    it(`decodes voxtrace's OTLP/HTTP export (JSON${gzip ? ', gzip' : ''}: OpenTelemetry's serializer and configuration) driven by createVoxtrace({ otlp: { url } })`, async () => {
       server = await startDevServer({ port: 0 });
       const truth = new KeepSpans();
       const vt = withCompression(gzip, () =>

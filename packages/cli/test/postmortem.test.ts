@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
   type Incident,
@@ -19,9 +18,12 @@ import {
 import { parseIncident } from '@voxtrace/cli';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runFleet } from './helpers/fleet-traffic.js';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const exec = promisify(execFile);
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 async function voxtrace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -24,9 +24,12 @@ import {
   UsageLLM,
   UsageSTT,
 } from '../../../examples/livekit/fakes.mjs';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const exec = promisify(execFile);
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const SHARED = resolve(REPO, 'fixtures');
 const VAPI = join(SHARED, 'vapi/vapi-end-of-call-report.json');

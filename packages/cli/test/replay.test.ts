@@ -2,13 +2,15 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { replayConversation, toFixture } from '@voxtrace/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const run = promisify(execFile);
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const T0 = 1_763_700_000_000;
 
 /** A call whose turns wait `latencies` ms each (LLM time to first token is the wait). */
@@ -29,7 +31,7 @@ function call(id: string, latencies: number[]) {
 
 async function voxtrace(...args: string[]) {
   try {
-    const { stdout } = await run(process.execPath, [cli, ...args]);
+    const { stdout } = await run(process.execPath, [CLI, ...args]);
     return { code: 0, stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

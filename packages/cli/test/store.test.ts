@@ -249,4 +249,63 @@ describe('turn waterfall', () => {
     // The turn span carries the first agent audio.
     expect(turn.agentSpeechStartedAt).toBe(T0 + 530);
   });
+
+  it('holds a byte budget: values cut to their cap, the least recently updated conversations evicted whole', async () => {
+    const { spans } = await capture((vt) => {
+      for (let i = 0; i < 12; i++)
+        recordCall(vt, {
+          id: `big-${i}`,
+          startedAt: T0 + i * 20_000,
+          turns: [healthyTurn(0), healthyTurn(1)],
+        });
+    });
+    const huge = 'é'.repeat(200_000);
+    const swell = (events: number) =>
+      spans.map((s): ReceivedSpan => ({
+        ...s,
+        attributes: {
+          ...s.attributes,
+          'app.blob': huge,
+          'app.list': Array.from({ length: 5000 }, () => huge),
+        },
+        events: Array.from({ length: events }, () => ({
+          name: 'e',
+          timeMs: s.startMs,
+          attributes: { m: huge },
+        })),
+      }));
+    const swollen = swell(20);
+    const of = (id: string) => swollen.filter((s) => s.attributes['conversation.id'] === id);
+    const maxBytes = 8 * 1024 * 1024;
+    const store = new ConversationStore({ maxBytes, maxValueBytes: 4096 });
+    for (let i = 0; i < 12; i++) {
+      store.ingest(of(`big-${i}`));
+      expect(store.stats().bytes).toBeLessThanOrEqual(maxBytes);
+    }
+    const stats = store.stats();
+    expect(stats.evictedForBytes).toBeGreaterThan(0);
+    expect(stats.evictedConversations).toBe(stats.evictedForBytes);
+    expect(stats.truncatedValues).toBeGreaterThan(0);
+    // The newest conversations are whole; the evicted ones are gone whole.
+    const kept = store.conversations().map((c) => c.conversationId);
+    expect(kept[0]).toBe('big-11');
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, k) => `big-${11 - k}`));
+    expect(kept.length + stats.evictedConversations).toBe(12);
+    for (const c of store.conversations()) {
+      expect(c.droppedSpans).toBe(0);
+      expect(store.spans(c.traceId)).toHaveLength(of(c.conversationId).length);
+    }
+    // A value keeps at most its cap (4096 bytes at 2 per character), a span 64 values' worth.
+    for (const span of store.spans(store.conversations()[0]!.traceId)!) {
+      expect((span.attributes['app.blob'] as string).length).toBeLessThanOrEqual(2048);
+      expect(JSON.stringify(span).length).toBeLessThan(64 * 2048 * 1.5);
+    }
+    // One conversation may hold a quarter of the budget: past it, its spans are dropped and counted.
+    const alone = new ConversationStore({ maxBytes, maxValueBytes: 4096 });
+    alone.ingest(swell(300).filter((s) => s.attributes['conversation.id'] === 'big-0'));
+    const c = alone.conversations()[0]!;
+    expect(c.droppedSpans).toBeGreaterThan(0);
+    expect(c.live).toBe(false); // its conversation span is still taken
+    expect(alone.stats().bytes).toBeLessThanOrEqual(maxBytes / 4 + 64 * 4096 + 4096);
+  });
 });

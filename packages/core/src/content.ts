@@ -11,7 +11,7 @@
  * time linear in what it reads, which is at most the cap plus {@link LOOKAHEAD_CHARS}.
  */
 import { boundedJson } from './bounded-json.js';
-import type { Diagnostic } from './diagnostics.js';
+import { type Diagnostic, describeError } from './diagnostics.js';
 import { LOOKAHEAD_CHARS, redactAll, redactBounded } from './redaction/redact.js';
 
 export { ibanValid, luhnValid } from './redaction/checksums.js';
@@ -125,14 +125,6 @@ export function contentModeFromEnv(
 
 const MODES: readonly ContentMode[] = ['redacted', 'none', 'full'];
 
-function describe(err: unknown): string {
-  try {
-    return capText(err instanceof Error ? `${err.name}: ${err.message}` : String(err), 200);
-  } catch {
-    return 'an unprintable value';
-  }
-}
-
 /**
  * The content policy of one voxtrace instance: its mode and, if given, your redactor, guarded so that
  * it cannot throw into the agent. Throws on a configuration mistake (at `createVoxtrace`).
@@ -213,7 +205,7 @@ export class ContentPolicy {
     } catch (err) {
       this.diagnose(
         'redactor_error',
-        `content redactor threw on ${field}: ${describe(err)}; the text was dropped`,
+        `content redactor threw on ${field}: ${describeError(err)}; the text was dropped`,
         conversationId,
       );
       return REDACTION_FAILED;

@@ -10,17 +10,30 @@
  * handler. One export request is in flight at a time. An exporter that never answers holds the queue
  * for at most `exportTimeoutMillis`; its batch is then counted when (if ever) the exporter calls back,
  * and the queue moves on. Memory is bounded by `maxQueueSize` spans plus the batches in flight.
+ *
+ * Fairness: the queue counts its spans by conversation (`conversation.id`), and a conversation may hold
+ * at most `maxQueuedPerConversation` of them. The trace sink asks {@link ExportQueue.admit} before it
+ * creates a turn's spans, so one call that produces thousands of spans at once (a long end-of-call
+ * report) gets its share and a count of what it left out, and the other calls keep the rest.
  */
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { BufferConfig, ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CountingExporter } from './export.js';
 
-/** Why spans were dropped before reaching the exporter. */
-export type SpanDropReason = 'queue_full' | 'shutdown';
+/**
+ * Why spans were dropped before reaching the exporter: the queue was full, they ended after shutdown
+ * (or were still queued when shutdown gave up), or their conversation had used its share of the queue.
+ */
+export type SpanDropReason = 'queue_full' | 'shutdown' | 'conversation_budget';
+
+/** The conversation a span belongs to: voxtrace puts `conversation.id` on every span. */
+const CONVERSATION_ID = 'conversation.id';
 
 /** Options of {@link ExportQueue}. */
 export interface ExportQueueOptions extends BufferConfig {
+  /** Spans of one conversation queued at most. Default a quarter of `maxQueueSize`. */
+  maxQueuedPerConversation?: number;
   /** Called for each span dropped (never on the caller's stack twice for one span). Must not throw. */
   onDrop?: (reason: SpanDropReason, count: number) => void;
 }
@@ -30,9 +43,12 @@ const TRACE_FLAG_SAMPLED = 1;
 /** See the module comment. */
 export class ExportQueue implements SpanProcessor {
   /** Spans dropped, by reason. */
-  readonly dropped: Record<SpanDropReason, number> = { queue_full: 0, shutdown: 0 };
+  readonly dropped: Record<SpanDropReason, number> = { queue_full: 0, shutdown: 0, conversation_budget: 0 };
   private queue: ReadableSpan[] = [];
+  /** Queued spans by conversation id; a conversation with none has no entry. */
+  private readonly perConversation = new Map<string, number>();
   private readonly maxQueueSize: number;
+  private readonly maxPerConversation: number;
   private readonly maxBatch: number;
   private readonly delayMs: number;
   private readonly timeoutMs: number;
@@ -48,6 +64,10 @@ export class ExportQueue implements SpanProcessor {
   ) {
     this.maxQueueSize = positiveInt(options.maxQueueSize, 2048);
     this.maxBatch = Math.min(positiveInt(options.maxExportBatchSize, 512), this.maxQueueSize);
+    this.maxPerConversation = Math.min(
+      positiveInt(options.maxQueuedPerConversation, Math.max(1, Math.floor(this.maxQueueSize / 4))),
+      this.maxQueueSize,
+    );
     this.delayMs = nonNegative(options.scheduledDelayMillis, 5000);
     this.timeoutMs = nonNegative(options.exportTimeoutMillis, 30_000);
   }
@@ -57,6 +77,16 @@ export class ExportQueue implements SpanProcessor {
     return this.queue.length;
   }
 
+  /**
+   * Whether `spans` more spans of a conversation fit in its share of the queue; when they do not, they
+   * are counted as dropped (`conversation_budget`) and the caller must not create them.
+   */
+  admit(conversationId: string, spans: number): boolean {
+    if ((this.perConversation.get(conversationId) ?? 0) + spans <= this.maxPerConversation) return true;
+    this.drop('conversation_budget', spans);
+    return false;
+  }
+
   onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
@@ -64,6 +94,7 @@ export class ExportQueue implements SpanProcessor {
     if (this.closed) return this.drop('shutdown');
     if (this.queue.length >= this.maxQueueSize) return this.drop('queue_full');
     this.queue.push(span);
+    this.count(span, 1);
     if (this.queue.length >= this.maxBatch) {
       if (!this.immediate && !this.inFlight) {
         this.immediate = setImmediate(() => this.pump());
@@ -91,10 +122,31 @@ export class ExportQueue implements SpanProcessor {
     return this.shutdownOnce;
   }
 
-  private drop(reason: SpanDropReason): void {
-    this.dropped[reason]++;
+  /**
+   * Gives up: drops what is still queued (`shutdown`) and takes no more spans. What is in flight ends
+   * when the exporter answers (voxtrace's transport is abandoned at the same time, so at once).
+   */
+  abandon(): void {
+    this.closed = true;
+    this.clearTimer();
+    const left = this.queue.length;
+    this.queue = [];
+    this.perConversation.clear();
+    if (left > 0) this.drop('shutdown', left);
+  }
+
+  private count(span: ReadableSpan, delta: 1 | -1): void {
+    const id = span.attributes[CONVERSATION_ID];
+    if (typeof id !== 'string') return;
+    const n = (this.perConversation.get(id) ?? 0) + delta;
+    if (n > 0) this.perConversation.set(id, n);
+    else this.perConversation.delete(id);
+  }
+
+  private drop(reason: SpanDropReason, count = 1): void {
+    this.dropped[reason] += count;
     try {
-      this.options.onDrop?.(reason, 1);
+      this.options.onDrop?.(reason, count);
     } catch {
       // A counter callback must not break the span pipeline.
     }
@@ -124,6 +176,7 @@ export class ExportQueue implements SpanProcessor {
   private next(): Promise<void> {
     const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
     this.queue = this.queue.length <= this.maxBatch ? [] : this.queue.slice(this.maxBatch);
+    for (const span of batch) this.count(span, -1);
     const flight = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.timeoutMs);
       timer.unref();

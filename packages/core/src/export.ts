@@ -1,11 +1,11 @@
 /**
  * Span export: voxtrace's own tracer provider with OTLP/HTTP through a bounded {@link ExportQueue},
  * or the user's provider. Every span's outcome is counted (exported, failed, dropped); failures
- * become diagnostics, never exceptions.
+ * become diagnostics, never exceptions. {@link Tracing.abandon} stops everything of the export at
+ * once, so nothing keeps the process alive after `shutdown()`.
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
@@ -17,6 +17,7 @@ import {
 import type { DiagnosticHandler } from './diagnostics.js';
 import { ExportQueue, type SpanDropReason } from './export-queue.js';
 import { DerivedIdGenerator } from './ids.js';
+import { createOtlpHttpExporter, type OtlpHttpTransport } from './otlp-http.js';
 
 /** Where spans go over OTLP/HTTP (JSON). Unset fields come from the `OTEL_EXPORTER_OTLP_*` variables. */
 export interface OtlpOptions {
@@ -35,10 +36,19 @@ export interface ExportStats {
   failedSpans: number;
   /** Batches that failed. */
   failedBatches: number;
-  /** Spans dropped before export: the queue was full (`queue_full`) or they ended after shutdown (`shutdown`). */
+  /**
+   * Spans dropped before export: the queue was full (`queue_full`), they ended after shutdown or were
+   * still queued when it gave up (`shutdown`), or their conversation had used its share of the queue
+   * (`conversation_budget`: the trace sink left those turns out and says so on the conversation span).
+   */
   droppedSpans: Record<SpanDropReason, number>;
   /** Spans waiting in the export queue now. */
   queuedSpans: number;
+  /**
+   * Export requests abandoned when `shutdown()` gave up or finished: in flight, or waiting to be retried.
+   * Their spans are counted in `failedSpans`.
+   */
+  abandonedExports: number;
 }
 
 /** What an exporter delivered and what it failed to. */
@@ -93,6 +103,16 @@ export interface Tracing {
   forceFlush(): Promise<void>;
   /** Shuts down what voxtrace owns; a shared provider is only flushed. */
   shutdown(): Promise<void>;
+  /**
+   * Whether `spans` more spans of a conversation fit in its share of the export queue (always true on a
+   * shared provider); when not, they are counted as dropped and must not be created.
+   */
+  admit(conversationId: string, spans: number): boolean;
+  /**
+   * Stops the export for good: drops what is queued, ends requests in flight and retry waits, destroys
+   * the sockets. Called when `shutdown()` finishes or gives up. Idempotent.
+   */
+  abandon(): void;
 }
 
 /** Options of {@link createTracing}. */
@@ -103,6 +123,8 @@ export interface TracingOptions {
   /** Extra exporters or processors (e.g. an `InMemorySpanExporter` in tests, a console exporter). */
   spanProcessors?: SpanProcessor[];
   batch?: BufferConfig;
+  /** Spans of one conversation in the export queue at most (see {@link ExportQueue}). */
+  maxQueuedPerConversation?: number;
   onDiagnostic: DiagnosticHandler;
   /** Called for each span dropped before export. Must not throw. */
   onDrop?: (reason: SpanDropReason, count: number) => void;
@@ -122,19 +144,34 @@ export function createTracing(options: TracingOptions): Tracing {
   if (options.tracerProvider) {
     const provider = options.tracerProvider as TracerProvider & { forceFlush?: () => Promise<void> };
     const flush = () => provider.forceFlush?.() ?? Promise.resolve();
-    return { provider, stats: statsOf(), forceFlush: flush, shutdown: flush };
+    return {
+      provider,
+      stats: statsOf(),
+      forceFlush: flush,
+      shutdown: flush,
+      admit: () => true,
+      abandon: () => {},
+    };
   }
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   const useOtlp = options.otlp !== false && (options.otlp !== undefined || otlpConfiguredByEnv());
   let queue: ExportQueue | undefined;
   let exporter: CountingExporter | undefined;
+  let transport: OtlpHttpTransport | undefined;
   if (useOtlp) {
     const otlp = options.otlp || {};
-    exporter = new CountingExporter(
-      new OTLPTraceExporter({ url: otlp.url, headers: otlp.headers, timeoutMillis: otlp.timeoutMillis }),
-      options.onDiagnostic,
-    );
-    queue = new ExportQueue(exporter, { ...options.batch, onDrop: options.onDrop });
+    const http = createOtlpHttpExporter({
+      url: otlp.url,
+      headers: otlp.headers,
+      timeoutMillis: otlp.timeoutMillis,
+    });
+    transport = http.transport;
+    exporter = new CountingExporter(http.exporter, options.onDiagnostic);
+    queue = new ExportQueue(exporter, {
+      ...options.batch,
+      maxQueuedPerConversation: options.maxQueuedPerConversation,
+      onDrop: options.onDrop,
+    });
     processors.push(queue);
   }
   const idGenerator = new DerivedIdGenerator();
@@ -147,19 +184,29 @@ export function createTracing(options: TracingOptions): Tracing {
     provider,
     idGenerator,
     get stats() {
-      return statsOf(exporter, queue);
+      return statsOf(exporter, queue, transport);
     },
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
+    admit: (conversationId, spans) => queue?.admit(conversationId, spans) ?? true,
+    abandon() {
+      queue?.abandon();
+      transport?.abandon();
+    },
   };
 }
 
-function statsOf(exporter?: CountingExporter, queue?: ExportQueue): ExportStats {
+function statsOf(
+  exporter?: CountingExporter,
+  queue?: ExportQueue,
+  transport?: OtlpHttpTransport,
+): ExportStats {
   return {
     exportedSpans: exporter?.stats.exportedSpans ?? 0,
     failedSpans: exporter?.stats.failedSpans ?? 0,
     failedBatches: exporter?.stats.failedBatches ?? 0,
-    droppedSpans: { ...(queue?.dropped ?? { queue_full: 0, shutdown: 0 }) },
+    droppedSpans: { ...(queue?.dropped ?? { queue_full: 0, shutdown: 0, conversation_budget: 0 }) },
     queuedSpans: queue?.queued ?? 0,
+    abandonedExports: transport?.abandoned ?? 0,
   };
 }

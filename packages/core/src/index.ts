@@ -29,7 +29,14 @@ export {
   type EndOptions,
   replayConversation,
 } from './conversation.js';
-export type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
+export { checkFactoryArguments } from './arguments.js';
+export {
+  type Diagnostic,
+  type DiagnosticCode,
+  type DiagnosticHandler,
+  describeError,
+  warnDeprecated,
+} from './diagnostics.js';
 export {
   attributesSchema,
   type ErrorLayer,
@@ -145,6 +152,7 @@ export {
   type TurnError,
   type TurnRecord,
 } from './records.js';
+export { GEN_AI_LATEST_EXPERIMENTAL, type SpanNaming } from './semconv.js';
 export type { ConversationInfo, ConversationSink, VoxtraceSink } from './sink.js';
 export { resolveThresholds, ThresholdError, type ThresholdOverrides, type Thresholds } from './thresholds.js';
 export {

@@ -3,6 +3,13 @@
  * each finished turn becomes a `turn` span with `stt`, `turn_detection`, `llm`, `tool_call` and `tts`
  * children, all with start and end times taken from the events. Only the conversation span stays
  * open, and it is always ended: by `end()`, the idle timeout or `shutdown()`.
+ *
+ * Span kinds follow what each span is: the conversation serves a caller (SERVER); STT, LLM and TTS
+ * call a provider (CLIENT, as the GenAI conventions make inference spans); turns, end-of-turn
+ * detection and tools run in the agent (INTERNAL, as GenAI makes `execute_tool`).
+ * Before a turn's spans are created, `admit` says whether they fit in the conversation's share of the
+ * export queue; a turn that does not fit is left out whole (never half a turn), and the conversation
+ * span counts what was left out (`voice.turns.omitted`, `voice.spans.omitted`).
  */
 import {
   type Attributes,
@@ -20,6 +27,7 @@ import { ATTR, SPAN } from './attributes.js';
 import { capAttribute, capAttributes, type ContentPolicy } from './content.js';
 import { type DerivedIdGenerator, rootSpanIdForConversation } from './ids.js';
 import type { ComponentCall, ConversationRecord, TurnError, TurnRecord } from './records.js';
+import { genAiSpanName, resolveConventions, type SpanConventions } from './semconv.js';
 import type { ConversationInfo, ConversationSink } from './sink.js';
 
 /** Options of {@link TraceSink}. */
@@ -29,7 +37,20 @@ export interface TraceSinkOptions {
   content: ContentPolicy;
   /** voxtrace's own provider's generator: conversation spans become true roots with the derived id. */
   idGenerator?: DerivedIdGenerator;
+  /** Span naming and GenAI convention version. Default: voxtrace's names, from `OTEL_SEMCONV_STABILITY_OPT_IN`. */
+  conventions?: SpanConventions;
+  /** Whether `spans` more spans of the conversation may be created now. Default: always. */
+  admit?: (conversationId: string, spans: number) => boolean;
 }
+
+/** Turns and spans of one conversation left out of the trace. */
+interface Omitted {
+  turns: number;
+  spans: number;
+}
+
+/** `error.type` when the error has no low-cardinality identifier: the conventions' fallback value. */
+const ERROR_TYPE_OTHER = '_OTHER';
 
 type ErrorSpanLayer = 'stt' | 'llm' | 'tool' | 'tts';
 
@@ -38,7 +59,11 @@ type SpanAttributes = Record<string, AttributeValue | null | undefined>;
 
 /** Creates the spans of the span model from records. */
 export class TraceSink {
-  constructor(private readonly opts: TraceSinkOptions) {}
+  private readonly conventions: SpanConventions;
+
+  constructor(private readonly opts: TraceSinkOptions) {
+    this.conventions = opts.conventions ?? resolveConventions({});
+  }
 
   /**
    * Opens the `conversation` span with the conversation's trace id. On voxtrace's own provider the
@@ -72,23 +97,39 @@ export class TraceSink {
         );
     const ctx = trace.setSpan(ROOT_CONTEXT, span);
     const traceId = span.spanContext().traceId;
+    const omitted: Omitted = { turns: 0, spans: 0 };
     return {
       traceId,
-      turn: (turn) => this.turn(ctx, turn, id, platform),
-      end: (record) => this.end(span, record),
+      turn: (turn) => this.turn(ctx, turn, id, platform, omitted),
+      end: (record) => this.end(span, record, omitted),
     };
   }
 
   // Attribute objects are single literals: null or undefined values are dropped by OpenTelemetry,
   // and one literal per span kind keeps the hot path free of megamorphic property stores. Every string
-  // is capped (content and errors by the content policy, the rest by `capAttribute(s)`).
-  private turn(parent: Context, t: TurnRecord, conversationId: string, platform: string): void {
+  // is capped (content and errors by the content policy, which never throws, the rest by `capAttribute(s)`).
+  private turn(parent: Context, t: TurnRecord, id: string, platform: string, omitted: Omitted): void {
     const { tracer, content } = this.opts;
+    // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
+    const pending = this.unattachedErrors(t);
+    const spans =
+      1 +
+      (t.stt ? 1 : 0) +
+      (t.turnDetection ? 1 : 0) +
+      t.llm.length +
+      t.tools.length +
+      t.tts.length +
+      pending.size;
+    if (this.opts.admit && !this.opts.admit(t.conversationId, spans)) {
+      omitted.turns++;
+      omitted.spans += spans;
+      return;
+    }
     const b = t.breakdown;
-    const transcript = t.stt ? content.content(t.stt.transcript, 'transcript', conversationId) : undefined;
+    const transcript = t.stt ? content.content(t.stt.transcript, 'transcript', id) : undefined;
     const attributes: SpanAttributes = {
       ...capAttributes(t.attributes),
-      [ATTR.conversationId]: conversationId,
+      [ATTR.conversationId]: id,
       [ATTR.platform]: platform,
       [ATTR.turnIndex]: t.index,
       [ATTR.turnInitiator]: t.initiator,
@@ -106,6 +147,7 @@ export class TraceSink {
       [ATTR.turnLatencyTool]: b && round(b.tool, 1),
       [ATTR.turnLatencyTts]: b && round(b.tts, 1),
       [ATTR.turnLatencyOther]: b && round(b.other, 1),
+      [ATTR.turnLatencyUnmeasured]: b && round(b.unmeasured, 1),
       [ATTR.turnUserTranscript]: transcript,
       [ATTR.turnErrorLayers]: t.errors.length ? [...new Set(t.errors.map((e) => e.layer))] : undefined,
     };
@@ -116,9 +158,6 @@ export class TraceSink {
       parent,
     );
     const ctx = trace.setSpan(parent, span);
-    // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
-    const pending = this.unattachedErrors(t);
-    const id = conversationId;
 
     if (t.stt) {
       const s = t.stt;
@@ -133,7 +172,8 @@ export class TraceSink {
         [ATTR.sttAudioDurationMs]: s.audioDurationMs,
         [ATTR.sttTranscript]: transcript,
       };
-      this.child(ctx, SPAN.stt, s.startedAt ?? s.endedAt, s.endedAt, a, takeError(pending, 'stt'));
+      const error = takeError(pending, 'stt');
+      this.child(ctx, SPAN.stt, SpanKind.CLIENT, s.startedAt ?? s.endedAt, s.endedAt, a, error);
     }
     if (t.turnDetection) {
       const d = t.turnDetection;
@@ -143,16 +183,19 @@ export class TraceSink {
         [ATTR.turnIndex]: t.index,
         [ATTR.componentLatencyMs]: d.delayMs,
       };
-      this.child(ctx, SPAN.turnDetection, d.startedAt ?? d.endedAt, d.endedAt, a);
+      this.child(ctx, SPAN.turnDetection, SpanKind.INTERNAL, d.startedAt ?? d.endedAt, d.endedAt, a);
     }
+    const { spanNames, genAiSystem } = this.conventions;
     t.llm.forEach((c, i) => {
       const a: SpanAttributes = {
         ...capAttributes(c.attributes),
         [ATTR.conversationId]: id,
+        [ATTR.genAiConversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'chat',
         [ATTR.componentProvider]: c.provider,
         [ATTR.genAiProviderName]: c.provider,
+        [ATTR.genAiSystem]: genAiSystem ? c.provider : undefined,
         [ATTR.componentModel]: c.model,
         [ATTR.genAiRequestModel]: c.model,
         [ATTR.componentLatencyMs]: c.ttftMs,
@@ -164,12 +207,15 @@ export class TraceSink {
         [ATTR.llmOutput]: content.content(c.output, 'llm.output', id),
       };
       const last = i === t.llm.length - 1;
-      this.call(ctx, SPAN.llm, c, c.firstTokenAt, t.endedAt, a, last ? takeError(pending, 'llm') : undefined);
+      const name = spanNames === 'genai' ? genAiSpanName('chat', c.model) : SPAN.llm;
+      const error = last ? takeError(pending, 'llm') : undefined;
+      this.call(ctx, name, SpanKind.CLIENT, c, c.firstTokenAt, t.endedAt, a, error);
     });
     t.tools.forEach((c, i) => {
       const a: SpanAttributes = {
         ...capAttributes(c.attributes),
         [ATTR.conversationId]: id,
+        [ATTR.genAiConversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'execute_tool',
         [ATTR.genAiToolName]: capAttribute(c.name),
@@ -180,7 +226,9 @@ export class TraceSink {
         [ATTR.toolResult]: content.content(c.result, 'tool.result', id),
       };
       const last = i === t.tools.length - 1;
-      this.call(ctx, SPAN.tool, c, null, t.endedAt, a, last ? takeError(pending, 'tool') : undefined);
+      const name = spanNames === 'genai' ? genAiSpanName('execute_tool', c.name) : SPAN.tool;
+      const error = last ? takeError(pending, 'tool') : undefined;
+      this.call(ctx, name, SpanKind.INTERNAL, c, null, t.endedAt, a, error);
     });
     t.tts.forEach((c, i) => {
       const a: SpanAttributes = {
@@ -196,11 +244,20 @@ export class TraceSink {
         [ATTR.ttsText]: content.content(c.text, 'tts.text', id),
       };
       const last = i === t.tts.length - 1;
-      this.call(ctx, SPAN.tts, c, c.firstAudioAt, t.endedAt, a, last ? takeError(pending, 'tts') : undefined);
+      const error = last ? takeError(pending, 'tts') : undefined;
+      this.call(ctx, SPAN.tts, SpanKind.CLIENT, c, c.firstAudioAt, t.endedAt, a, error);
     });
     for (const [layer, err] of pending) {
       const name = layer === 'tool' ? SPAN.tool : SPAN[layer];
-      this.child(ctx, name, err.at, err.at, { [ATTR.conversationId]: id, [ATTR.turnIndex]: t.index }, err);
+      this.child(
+        ctx,
+        name,
+        layer === 'tool' ? SpanKind.INTERNAL : SpanKind.CLIENT,
+        err.at,
+        err.at,
+        { [ATTR.conversationId]: id, [ATTR.turnIndex]: t.index },
+        err,
+      );
     }
     for (const e of t.errors) {
       span.addEvent(
@@ -229,6 +286,7 @@ export class TraceSink {
   private call(
     ctx: Context,
     name: string,
+    kind: SpanKind,
     c: ComponentCall,
     firstAt: number | null,
     turnEnd: number,
@@ -240,12 +298,13 @@ export class TraceSink {
     const end = c.endedAt ?? turnEnd;
     const start = c.startedAt ?? firstAt ?? end;
     const error = c.error ? { message: c.error } : extraError;
-    this.child(ctx, name, start, end, a, error);
+    this.child(ctx, name, kind, start, end, a, error);
   }
 
   private child(
     ctx: Context,
     name: string,
+    kind: SpanKind,
     start: number,
     end: number,
     attributes: SpanAttributes,
@@ -253,19 +312,19 @@ export class TraceSink {
   ): void {
     const span: Span = this.opts.tracer.startSpan(
       name,
-      { startTime: start, attributes: attributes as Attributes },
+      { kind, startTime: start, attributes: attributes as Attributes },
       ctx,
     );
     if (error) {
       const message = this.opts.content.error(error.message, attributes[ATTR.conversationId] as string);
       span.setAttribute(ATTR.componentError, message);
-      span.setAttribute(ATTR.errorType, 'error');
+      span.setAttribute(ATTR.errorType, ERROR_TYPE_OTHER);
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
     span.end(Math.max(start, end));
   }
 
-  private end(span: Span, r: ConversationRecord): void {
+  private end(span: Span, r: ConversationRecord, omitted: Omitted): void {
     const a: SpanAttributes = {
       ...capAttributes(r.attributes),
       [ATTR.outcome]: r.outcome,
@@ -276,6 +335,8 @@ export class TraceSink {
       [ATTR.eventsDuplicate]: r.stats.duplicates,
       [ATTR.eventsLate]: r.stats.late,
       [ATTR.taskCompleted]: r.taskCompleted,
+      [ATTR.turnsOmitted]: omitted.turns || undefined,
+      [ATTR.spansOmitted]: omitted.spans || undefined,
     };
     span.setAttributes(a as Attributes);
     for (const e of r.errors) {

@@ -5,9 +5,22 @@
  */
 import type { TracerProvider } from '@opentelemetry/api';
 import type { BufferConfig, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  endOptionsShape,
+  readAttributes,
+  readOptions,
+  startOptionsShape,
+  voxtraceOptionsShape,
+} from './arguments.js';
 import { type ContentMode, type ContentOptions, ContentPolicy } from './content.js';
 import { Conversation, type ConversationOptions, type EndOptions } from './conversation.js';
-import type { Diagnostic, DiagnosticCode, DiagnosticHandler } from './diagnostics.js';
+import {
+  type Diagnostic,
+  type DiagnosticCode,
+  type DiagnosticHandler,
+  describeError,
+  isDiagnosticCode,
+} from './diagnostics.js';
 import type { EventAttributes, VoiceEvent } from './events.js';
 import { createTracing, type ExportStats, type OtlpOptions } from './export.js';
 import type { SpanDropReason } from './export-queue.js';
@@ -17,6 +30,7 @@ import type { Incident } from './monitor/incidents.js';
 import type { Monitor, MonitorOptions } from './monitor/monitor.js';
 import { createObservability } from './observability.js';
 import type { ConversationRecord, EndReason, TurnRecord } from './records.js';
+import { resolveConventions, type SpanNaming } from './semconv.js';
 import type { ConversationSink, VoxtraceSink } from './sink.js';
 import { resolveThresholds, type ThresholdOverrides, type Thresholds } from './thresholds.js';
 import { TraceSink } from './trace.js';
@@ -41,6 +55,14 @@ export interface VoxtraceOptions {
    * finds the queue full is dropped and counted (`voxtrace_spans_dropped_total{reason="queue_full"}`).
    */
   batch?: BufferConfig;
+  /**
+   * Spans of one conversation waiting in the export queue at most. Default a quarter of
+   * `batch.maxQueueSize` (512). A turn whose spans would not fit is left out of the trace whole, and
+   * counted: on its conversation span (`voice.turns.omitted`, `voice.spans.omitted`) and in
+   * `voxtrace_spans_dropped_total{reason="conversation_budget"}`. So one call that produces thousands
+   * of spans at once (a long end-of-call report) cannot push the other calls' spans out of the queue.
+   */
+  maxQueuedSpansPerConversation?: number;
   /** Overrides merged over the seed thresholds and validated; throws `ThresholdError` when inconsistent. */
   thresholds?: ThresholdOverrides;
   /**
@@ -50,6 +72,19 @@ export interface VoxtraceOptions {
    * is `false` (see docs/content-policy.md). Throws `TypeError` on a mistake.
    */
   content?: ContentMode | ContentOptions;
+  /**
+   * Names of LLM and tool spans: `voice` (default) keeps the span model's `llm` and `tool_call`;
+   * `genai` uses the OpenTelemetry GenAI conventions' `chat {model}` and `execute_tool {tool name}`,
+   * for backends that recognise GenAI spans by name. Attributes are the same either way.
+   */
+  spanNames?: SpanNaming;
+  /**
+   * Same format and meaning as `OTEL_SEMCONV_STABILITY_OPT_IN`, which it overrides (default: that
+   * variable). With `gen_ai_latest_experimental` in the list, spans carry only the latest
+   * experimental GenAI names; without it, LLM spans also carry `gen_ai.system` (the v1.36 name of
+   * `gen_ai.provider.name`) for backends that still read it.
+   */
+  semconvStabilityOptIn?: string;
   /**
    * Derive each trace id from the conversation id (default true), so processes that see the same call
    * join one trace. `false` gives random trace ids.
@@ -63,7 +98,11 @@ export interface VoxtraceOptions {
   lateGraceMs?: number;
   /** Open conversations kept at most; beyond it the least recently active is ended. Default 10 000. */
   maxConversations?: number;
-  /** Longest `shutdown()` / `forceFlush()` wait. Default 5000 ms. */
+  /**
+   * Longest `shutdown()` / `forceFlush()` wait. Default 5000 ms. When `shutdown()` resolves, the export
+   * is abandoned (requests in flight and retry waits ended, sockets destroyed): nothing of voxtrace keeps
+   * the process alive after it.
+   */
   flushTimeoutMs?: number;
   /** More consumers of conversations. */
   sinks?: VoxtraceSink[];
@@ -112,6 +151,8 @@ export interface VoxtraceEvents {
   conversation: ConversationRecord;
   diagnostic: Diagnostic;
   incident: Incident;
+  /** `shutdown()` has started and conversations are still open: adapters emit what they hold. */
+  shutdown: void;
 }
 
 /** Counters of {@link Voxtrace.stats}. */
@@ -136,7 +177,10 @@ export interface Voxtrace {
   startConversation(options?: StartConversationOptions): ConversationHandle;
   /** The open conversation with this id. */
   getConversation(id: string): ConversationHandle | undefined;
-  /** Subscribes to finished turns, finished conversations or diagnostics; returns the unsubscribe. */
+  /**
+   * Subscribes to finished turns, finished conversations, diagnostics, incidents, or the start of
+   * `shutdown()`; returns the unsubscribe.
+   */
   on<K extends keyof VoxtraceEvents>(event: K, listener: (value: VoxtraceEvents[K]) => void): () => void;
   /** Adds a sink for conversations started from now on; returns the remover. */
   addSink(sink: VoxtraceSink): () => void;
@@ -157,8 +201,21 @@ export interface Voxtrace {
 
 const uuid = () => globalThis.crypto.randomUUID();
 
-/** Creates a voxtrace instance. See {@link VoxtraceOptions}. */
+/**
+ * Creates a voxtrace instance. See {@link VoxtraceOptions}. A mistake in the options is a `TypeError`
+ * here, saying which option and why (the monitor, metrics and thresholds options throw their own
+ * errors); nothing later, during calls, throws.
+ */
 export function createVoxtrace(options: VoxtraceOptions = {}): Voxtrace {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(
+      `createVoxtrace: options must be an object, got ${options === null ? 'null' : typeof options}`,
+    );
+  const checked = voxtraceOptionsShape.safeParse(options);
+  if (!checked.success) {
+    const problems = checked.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`);
+    throw new TypeError(`createVoxtrace: ${problems.join('; ')}`);
+  }
   return new Hub(options);
 }
 
@@ -177,6 +234,7 @@ class Hub implements Voxtrace {
     conversation: new Set(),
     diagnostic: new Set(),
     incident: new Set(),
+    shutdown: new Set(),
   };
   private readonly counters = { conversations: 0, turns: 0 };
   private readonly diagnosticCounts: Partial<Record<DiagnosticCode, number>> = {};
@@ -189,7 +247,7 @@ class Hub implements Voxtrace {
     this.thresholds = resolveThresholds(opts.thresholds);
     this.now = opts.now ?? Date.now;
     // Validated before anything starts (it may throw); your redactor's failures become diagnostics.
-    const content = new ContentPolicy(opts.content, (d) => this.diagnose(d));
+    const content = new ContentPolicy(opts.content, (d) => this.report(d));
     // Before tracing starts: it validates the monitor and metrics options and may throw.
     const observability = createObservability({
       thresholds: this.thresholds,
@@ -197,7 +255,7 @@ class Hub implements Voxtrace {
       metrics: opts.metrics,
       monitor: opts.monitor,
       onIncident: (incident) => this.emitIncident(incident),
-      onDiagnostic: (d) => this.diagnose(d),
+      onDiagnostic: (d) => this.report(d),
       exportStats: () => this.tracing.stats,
     });
     this.monitor = observability.monitor;
@@ -209,14 +267,17 @@ class Hub implements Voxtrace {
       tracerProvider: opts.tracerProvider,
       spanProcessors: opts.spanProcessors,
       batch: opts.batch,
-      onDiagnostic: (d) => this.diagnose(d),
-      onDrop: (reason) => this.spanDropped(reason),
+      maxQueuedPerConversation: opts.maxQueuedSpansPerConversation,
+      onDiagnostic: (d) => this.report(d),
+      onDrop: (reason, count) => this.spanDropped(reason, count),
     });
     this.tracerProvider = this.tracing.provider;
     this.traceSink = new TraceSink({
       tracer: this.tracing.provider.getTracer('@voxtrace/core'),
       content,
       idGenerator: this.tracing.idGenerator,
+      conventions: resolveConventions(opts),
+      admit: (conversationId, spans) => this.tracing.admit(conversationId, spans),
     });
     this.sinks = [...observability.sinks, ...(opts.sinks ?? [])];
     const idle = opts.idleTimeoutMs ?? 600_000;
@@ -224,34 +285,42 @@ class Hub implements Voxtrace {
     this.timer.unref();
   }
 
-  startConversation(options: StartConversationOptions = {}): ConversationHandle {
-    const id = options.id ?? `conv-${uuid()}`;
-    if (typeof id !== 'string' || id.length === 0) {
-      throw new TypeError(`startConversation: id must be a non-empty string, got ${typeof id}`);
-    }
+  startConversation(options?: StartConversationOptions): ConversationHandle {
+    const { value: o, problems } = readOptions(options, startOptionsShape);
+    if (problems.length > 0)
+      this.report({
+        code: 'invalid_argument',
+        message: `startConversation: ${problems.join('; ')} (defaults used instead)`,
+        detail: options,
+      });
+    const id = o.id ?? `conv-${uuid()}`;
     const existing = this.open.get(id);
     if (existing) return existing;
     if (this.open.size >= (this.opts.maxConversations ?? 10_000)) this.evictOne();
-    const platform = options.platform ?? 'custom';
-    const startedAt = options.startedAt ?? this.now();
-    const attributes = { ...options.attributes };
+    const platform = o.platform ?? 'custom';
+    const startedAt = o.startedAt ?? this.now();
+    const attributes = o.attributes ?? {};
     const wantedTraceId = this.opts.deriveTraceId === false ? randomTraceId() : traceIdForConversation(id);
     const info = { id, platform, startedAt, traceId: wantedTraceId, attributes };
     const trace = this.traceSink.startConversation(info);
     const receivers: ConversationSink[] = [trace];
+    // Only sinks that take live events get them (none of voxtrace's own do): no per-event loop otherwise.
+    const live: ConversationSink[] = [];
     for (const sink of this.sinks) {
       try {
         const r = sink.startConversation({ ...info, traceId: trace.traceId });
-        if (r) receivers.push(r);
+        if (!r) continue;
+        receivers.push(r);
+        if (typeof r.event === 'function') live.push(r);
       } catch (err) {
-        this.diagnose({
+        this.report({
           code: 'sink_error',
-          message: `sink threw on start: ${String(err)}`,
+          message: `sink threw on start: ${describeError(err)}`,
           conversationId: id,
         });
       }
     }
-    const live = new Live(this, receivers, {
+    const conversation = new Live(this, receivers, live, {
       id,
       platform,
       startedAt,
@@ -260,11 +329,11 @@ class Hub implements Voxtrace {
       now: this.now,
       bottleneckShare: this.thresholds.bottleneckShare,
       lateGraceMs: this.opts.lateGraceMs,
-      turnContinuation: options.turnContinuation,
+      turnContinuation: o.turnContinuation,
     });
-    this.open.set(id, live);
+    this.open.set(id, conversation);
     this.counters.conversations++;
-    return live;
+    return conversation;
   }
 
   getConversation(id: string): ConversationHandle | undefined {
@@ -272,12 +341,35 @@ class Hub implements Voxtrace {
   }
 
   on<K extends keyof VoxtraceEvents>(event: K, listener: (value: VoxtraceEvents[K]) => void): () => void {
-    const set = this.listeners[event] as Set<(v: VoxtraceEvents[K]) => void>;
+    const set =
+      typeof event === 'string' && Object.hasOwn(this.listeners, event)
+        ? (this.listeners[event] as Set<(v: VoxtraceEvents[K]) => void>)
+        : undefined;
+    if (!set || typeof listener !== 'function') {
+      this.report({
+        code: 'invalid_argument',
+        message: `on: ${set ? 'the listener must be a function' : `unknown event ${describeError(event)}`} (not subscribed)`,
+      });
+      return () => false;
+    }
     set.add(listener);
     return () => set.delete(listener);
   }
 
   addSink(sink: VoxtraceSink): () => void {
+    let usable = false;
+    try {
+      usable = typeof sink?.startConversation === 'function';
+    } catch {
+      // An unreadable sink is not usable.
+    }
+    if (!usable) {
+      this.report({
+        code: 'invalid_argument',
+        message: 'addSink: a sink needs a startConversation method (not added)',
+      });
+      return () => {};
+    }
     this.sinks.push(sink);
     return () => {
       const i = this.sinks.indexOf(sink);
@@ -313,16 +405,47 @@ class Hub implements Voxtrace {
   shutdown(): Promise<void> {
     this.shuttingDown ??= (async () => {
       clearInterval(this.timer);
+      for (const l of this.listeners.shutdown) this.call(l, undefined);
       for (const live of [...this.open.values()]) live.finish({ outcome: 'abandoned' }, 'shutdown');
       await this.bounded('shutdown', async () => {
         await Promise.allSettled(this.sinks.map((s) => s.shutdown?.()));
         await this.tracing.shutdown();
       });
+      // Done or given up: what is left of the export must not keep the process alive.
+      const before = this.tracing.stats;
+      this.tracing.abandon();
+      const after = this.tracing.stats;
+      const abandoned = after.abandonedExports - before.abandonedExports;
+      const dropped = after.droppedSpans.shutdown - before.droppedSpans.shutdown;
+      if (abandoned > 0 || dropped > 0)
+        this.report({
+          code: 'export_abandoned',
+          message: `shutdown abandoned ${abandoned} export request(s) and ${dropped} queued span(s) (counted as failed and dropped)`,
+        });
     })();
     return this.shuttingDown;
   }
 
   diagnose(d: Diagnostic): void {
+    let checked: Diagnostic;
+    try {
+      const { code, message, conversationId, detail } = d;
+      checked = isDiagnosticCode(code)
+        ? {
+            code,
+            message: typeof message === 'string' ? message : describeError(message),
+            conversationId: typeof conversationId === 'string' ? conversationId : undefined,
+            detail,
+          }
+        : { code: 'invalid_argument', message: `diagnose: unknown code ${describeError(code)}`, detail: d };
+    } catch {
+      checked = { code: 'invalid_argument', message: 'diagnose: unreadable diagnostic' };
+    }
+    this.report(checked);
+  }
+
+  /** Counts a diagnostic and hands it to the callbacks (voxtrace's own, already well formed). */
+  report(d: Diagnostic): void {
     this.diagnosticCounts[d.code] = (this.diagnosticCounts[d.code] ?? 0) + 1;
     if (this.opts.onDiagnostic) this.call(this.opts.onDiagnostic, d);
     for (const l of this.listeners.diagnostic) this.call(l, d);
@@ -346,15 +469,17 @@ class Hub implements Voxtrace {
   }
 
   /** Reports dropped spans in a diagnostic at most every 10 s (the metrics count each one). */
-  private spanDropped(reason: SpanDropReason): void {
-    this.drops.unreported++;
+  private spanDropped(reason: SpanDropReason, count: number): void {
+    this.drops.unreported += count;
     const now = this.now();
     if (now - this.drops.reportedAt < 10_000) return;
     const why =
       reason === 'queue_full'
         ? 'the export queue is full: the collector is down or slow'
-        : 'they ended after shutdown';
-    this.diagnose({
+        : reason === 'conversation_budget'
+          ? 'a conversation used its share of the export queue: its further turns are counted on its conversation span'
+          : 'they ended after shutdown';
+    this.report({
       code: 'spans_dropped',
       message: `${this.drops.unreported} span(s) dropped, ${why} (see voxtrace_spans_dropped_total)`,
     });
@@ -376,7 +501,7 @@ class Hub implements Voxtrace {
     for (const live of this.open.values())
       if (!oldest || live.lastActivity < oldest.lastActivity) oldest = live;
     if (!oldest) return;
-    this.diagnose({
+    this.report({
       code: 'conversation_evicted',
       message: `open-conversation cap reached; ended the least recently active (${oldest.id})`,
       conversationId: oldest.id,
@@ -384,20 +509,23 @@ class Hub implements Voxtrace {
     oldest.finish({ outcome: 'abandoned' }, 'evicted');
   }
 
-  /** Runs `fn`, giving up after `flushTimeoutMs`; never rejects. */
+  /**
+   * Runs `fn`, giving up after `flushTimeoutMs`; never rejects. The timer is not unref'd: a process that
+   * awaits a flush or the shutdown stays alive for it (the export's own timers are unref'd), at most
+   * `flushTimeoutMs`.
+   */
   private async bounded(what: string, fn: () => Promise<void>): Promise<void> {
     const ms = this.opts.flushTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), ms);
-      timer.unref();
     });
     try {
       const r = await Promise.race([fn().then(() => 'done' as const), timeout]);
       if (r === 'timeout')
-        this.diagnose({ code: 'flush_timeout', message: `${what} did not finish in ${ms} ms` });
+        this.report({ code: 'flush_timeout', message: `${what} did not finish in ${ms} ms` });
     } catch (err) {
-      this.diagnose({ code: 'export_failed', message: `${what} failed: ${String(err)}`, detail: err });
+      this.report({ code: 'export_failed', message: `${what} failed: ${describeError(err)}`, detail: err });
     } finally {
       clearTimeout(timer);
     }
@@ -418,6 +546,7 @@ class Live implements ConversationHandle {
   constructor(
     private readonly hub: Hub,
     private readonly receivers: ConversationSink[],
+    live: ConversationSink[],
     init: ConstructorParameters<typeof Conversation>[0] & { traceId: string },
   ) {
     this.id = init.id;
@@ -426,8 +555,6 @@ class Live implements ConversationHandle {
     this.startedAt = init.startedAt!;
     this.now = init.now ?? Date.now;
     this.lastActivity = this.now();
-    // Only sinks that take live events get them (none of voxtrace's own do): no per-event loop otherwise.
-    const live = receivers.filter((r) => r.event);
     this.conv = new Conversation({
       ...init,
       onEvent:
@@ -443,7 +570,7 @@ class Live implements ConversationHandle {
               }
             },
       onTurn: (turn) => this.deliver((r) => r.turn?.(turn), turn),
-      onDiagnostic: (d) => hub.diagnose(d),
+      onDiagnostic: (d) => hub.report(d),
     });
   }
 
@@ -457,20 +584,25 @@ class Live implements ConversationHandle {
       this.conv.record(event);
     } catch (err) {
       // Conversation does not throw by design; this guards the host agent against a bug of ours.
-      this.hub.diagnose({
+      this.hub.report({
         code: 'sink_error',
-        message: `record failed: ${String(err)}`,
+        message: `record failed: ${describeError(err)}`,
         conversationId: this.id,
       });
     }
   }
 
   setAttributes(attributes: EventAttributes): void {
-    this.conv.setAttributes(attributes);
+    const { value, problems } = readAttributes(attributes);
+    if (problems.length > 0) this.invalid('setAttributes', problems, attributes);
+    else if (value.attributes) this.conv.setAttributes(value.attributes);
   }
 
   end(options?: EndOptions): ConversationRecord {
-    return this.finish(options ?? {}, 'ended');
+    if (this.result) return this.result;
+    const { value, problems } = readOptions(options, endOptionsShape);
+    if (problems.length > 0) this.invalid('end', problems, options);
+    return this.finish(value, 'ended');
   }
 
   tick(now: number): void {
@@ -499,7 +631,20 @@ class Live implements ConversationHandle {
     }
   }
 
+  private invalid(method: string, problems: string[], detail: unknown): void {
+    this.hub.report({
+      code: 'invalid_argument',
+      message: `${method}: ${problems.join('; ')} (ignored)`,
+      conversationId: this.id,
+      detail,
+    });
+  }
+
   private sinkError(err: unknown): void {
-    this.hub.diagnose({ code: 'sink_error', message: `sink threw: ${String(err)}`, conversationId: this.id });
+    this.hub.report({
+      code: 'sink_error',
+      message: `sink threw: ${describeError(err)}`,
+      conversationId: this.id,
+    });
   }
 }

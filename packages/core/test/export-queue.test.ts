@@ -1,6 +1,7 @@
 /**
  * The export queue accounts for every span: each one ends exported, failed, dropped (queue full, or
  * after shutdown) or still waiting, whatever the exporter does (answers, fails, throws, never answers).
+ * One conversation gets at most its share of the queue, and `abandon()` lets go of everything.
  */
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { BasicTracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -30,8 +31,9 @@ function setup(config: ConstructorParameters<typeof ExportQueue>[1], inner: Span
   const provider = new BasicTracerProvider({ spanProcessors: [queue] });
   const tracer = provider.getTracer('t');
   let ended = 0;
-  const endSpans = (n: number) => {
-    for (let i = 0; i < n; i++) tracer.startSpan(`s${ended++}`).end();
+  const endSpans = (n: number, conversationId?: string) => {
+    const attributes = conversationId === undefined ? {} : { 'conversation.id': conversationId };
+    for (let i = 0; i < n; i++) tracer.startSpan(`s${ended++}`, { attributes }).end();
   };
   const accounted = () =>
     counting.stats.exportedSpans +
@@ -129,7 +131,56 @@ describe('ExportQueue', () => {
     await q.queue.shutdown();
     expect(exported).toHaveLength(7);
     q.endSpans(3);
-    expect(q.queue.dropped).toEqual({ queue_full: 0, shutdown: 3 });
+    expect(q.queue.dropped).toEqual({ queue_full: 0, shutdown: 3, conversation_budget: 0 });
+    expect(q.accounted()).toBe(q.ended());
+  });
+
+  it('gives each conversation at most its share of the queue, and frees it as batches leave', async () => {
+    const exporter = new ManualExporter();
+    const drops: [string, number][] = [];
+    const q = setup(
+      {
+        maxQueueSize: 40,
+        maxExportBatchSize: 10,
+        scheduledDelayMillis: 60_000,
+        onDrop: (r, n) => drops.push([r, n]),
+      },
+      exporter,
+    );
+    // The default share is a quarter of the queue: 10 spans.
+    expect(q.queue.admit('huge', 8)).toBe(true);
+    q.endSpans(8, 'huge');
+    expect(q.queue.admit('huge', 3)).toBe(false);
+    expect(q.queue.admit('huge', 2)).toBe(true);
+    q.endSpans(2, 'huge');
+    expect(q.queue.admit('huge', 1)).toBe(false);
+    // Another conversation has its own share.
+    expect(q.queue.admit('normal', 7)).toBe(true);
+    q.endSpans(7, 'normal');
+    expect(q.queue.dropped.conversation_budget).toBe(4);
+    expect(drops).toEqual([
+      ['conversation_budget', 3],
+      ['conversation_budget', 1],
+    ]);
+    // Once its spans have left in a batch (the first 10 ended), the conversation may queue again.
+    await tick();
+    expect(exporter.calls).toBe(1);
+    expect(exporter.pending[0]!.spans.every((s) => s.attributes['conversation.id'] === 'huge')).toBe(true);
+    expect(q.queue.admit('huge', 10)).toBe(true);
+  });
+
+  it('abandon() drops what is queued (shutdown), takes no more spans, and stops the timers', async () => {
+    const exporter = new ManualExporter();
+    const q = setup({ maxExportBatchSize: 100, scheduledDelayMillis: 10 }, exporter);
+    q.endSpans(5, 'c');
+    q.queue.abandon();
+    expect(q.queue.queued).toBe(0);
+    expect(q.queue.dropped.shutdown).toBe(5);
+    q.endSpans(2, 'c');
+    expect(q.queue.dropped.shutdown).toBe(7);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(exporter.calls).toBe(0);
+    await q.queue.shutdown();
     expect(q.accounted()).toBe(q.ended());
   });
 });

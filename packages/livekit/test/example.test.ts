@@ -1,7 +1,11 @@
 /** The example agent in `--fake` mode runs here and traces its calls (guards the example against rot). */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const example = fileURLToPath(new URL('../../../examples/livekit/agent.mjs', import.meta.url));
 

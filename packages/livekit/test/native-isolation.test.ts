@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../../../test/helpers/built.js';
 
 const probe = fileURLToPath(new URL('./fixtures/load-probe.mjs', import.meta.url));
 
@@ -24,6 +25,8 @@ function load(specifier: string, how: 'import' | 'require'): Probe {
 }
 
 describe('importing @voxtrace/livekit', () => {
+  beforeAll(ensureBuilt, 600_000);
+
   it.each(['import', 'require'] as const)('by %s loads no LiveKit module and no native addon', (how) => {
     const p = load('@voxtrace/livekit', how);
     expect(p.target.length).toBeGreaterThan(0);

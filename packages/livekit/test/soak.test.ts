@@ -6,12 +6,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { ensureBuilt } from '../../../test/helpers/built.js';
+
+// These tests run the built packages as users do (`npm test` builds first; a lone file builds if stale).
+beforeAll(ensureBuilt, 600_000);
 
 const soak = fileURLToPath(new URL('./fixtures/soak.mjs', import.meta.url));
 
 it('runs 50 sessions with no open span, no listener left and flat memory', () => {
-  const out = execFileSync(process.execPath, ['--expose-gc', soak, '50'], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', soak, '50'], {
+    encoding: 'utf8',
+  });
   const r = JSON.parse(out.trim().split('\n').pop()!);
   expect(r.conversations).toBe(50);
   expect(r.turns).toBe(100);

@@ -3,15 +3,18 @@
  * client-js tee, your own code) feeds RTVI messages into. It keeps one {@link PipecatSession} per
  * conversation id and never throws.
  */
-import type {
-  ConversationRecord,
-  Diagnostic,
-  DiagnosticHandler,
-  EndOptions,
-  EventAttributes,
-  Voxtrace,
+import {
+  type ConversationRecord,
+  checkFactoryArguments,
+  describeError,
+  type Diagnostic,
+  type DiagnosticHandler,
+  type EndOptions,
+  type EventAttributes,
+  type Voxtrace,
 } from '@voxtrace/core';
 import { decodeInput, decodeMessage } from './decode.js';
+import { readsType, UNUSED_TYPES } from './schema.js';
 import { type LatencyFrom, PipecatSession } from './session.js';
 import { secondsToMs } from './units.js';
 
@@ -44,8 +47,13 @@ export interface IngestMeta {
 export interface PipecatBridgeStats {
   /** Inputs received by `ingest`. */
   received: number;
-  /** Not for the bridge: another label, a protobuf audio/text frame. Unknown RTVI types are not counted here. */
+  /**
+   * Not for the bridge: another label, a protobuf audio/text frame, an RTVI type the bridge does not
+   * read (those never open a conversation).
+   */
   ignored: number;
+  /** The ignored RTVI messages by type (at most 64 types; the rest under `(other)`). */
+  ignoredTypes: Record<string, number>;
   /** Inputs that could not be used (bad JSON, bad protobuf, invalid data of a known type). */
   malformed: number;
   /** Messages for a conversation that had already ended, dropped. */
@@ -73,9 +81,12 @@ export interface PipecatBridge {
 
 /** Ended conversation ids remembered, so late messages do not start a second trace. */
 const MAX_ENDED_IDS = 10_000;
+/** Ignored RTVI types counted by name at most (the type is the peer's text: bounded). */
+const MAX_IGNORED_TYPES = 64;
 
 /** Creates a bridge that records Pipecat sessions into `vt`. */
 export function createPipecatBridge(vt: Voxtrace, options: PipecatBridgeOptions = {}): PipecatBridge {
+  checkFactoryArguments('createPipecatBridge', vt, options);
   const { latencyFrom, vadStopDelayMs } = options;
   if (
     latencyFrom !== undefined &&
@@ -94,6 +105,7 @@ class Bridge implements PipecatBridge {
   private readonly sessions = new Map<string, PipecatSession>();
   private readonly endedIds = new Set<string>();
   private readonly counts = { received: 0, ignored: 0, malformed: 0, afterEnd: 0 };
+  private readonly ignoredTypes = new Map<string, number>();
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
   private defaultId: string | null = null;
@@ -109,8 +121,12 @@ class Bridge implements PipecatBridge {
   }
 
   ingest(message: unknown, meta: IngestMeta = {}): void {
+    // For the diagnostic of a failure: read once, as the caller's `meta` may be anything.
+    let conversationId: string | undefined;
     try {
       this.counts.received++;
+      const metaId = meta.conversationId;
+      if (typeof metaId === 'string') conversationId = metaId;
       if (this.closed) {
         this.counts.afterEnd++;
         return;
@@ -143,7 +159,7 @@ class Bridge implements PipecatBridge {
       }
     } catch (err) {
       // Sessions do not throw by design; this guards the host against a bug of ours.
-      this.diagnose(`ingest failed: ${String(err)}`, err, meta.conversationId);
+      this.diagnose(`ingest failed: ${describeError(err)}`, err, conversationId);
     }
   }
 
@@ -153,7 +169,11 @@ class Bridge implements PipecatBridge {
       const session = id === null ? undefined : this.sessions.get(id);
       return session?.end(options);
     } catch (err) {
-      this.diagnose(`end failed: ${String(err)}`, err, conversationId);
+      this.diagnose(
+        `end failed: ${describeError(err)}`,
+        err,
+        typeof conversationId === 'string' ? conversationId : undefined,
+      );
       return undefined;
     }
   }
@@ -166,7 +186,11 @@ class Bridge implements PipecatBridge {
   }
 
   stats(): PipecatBridgeStats {
-    return { ...this.counts, openConversations: this.sessions.size };
+    return {
+      ...this.counts,
+      ignoredTypes: Object.fromEntries(this.ignoredTypes),
+      openConversations: this.sessions.size,
+    };
   }
 
   private route(message: Parameters<PipecatSession['handle']>[0], id?: string, receivedAt?: number): void {
@@ -185,6 +209,7 @@ class Bridge implements PipecatBridge {
         id,
       );
     }
+    if (!readsType(message.type)) return this.ignoreType(message.type, id);
     if (id === undefined && this.defaultId === null)
       this.defaultId = `pipecat-${globalThis.crypto.randomUUID()}`;
     const conversationId = id ?? this.defaultId!;
@@ -217,6 +242,25 @@ class Bridge implements PipecatBridge {
     );
     this.sessions.set(id, session);
     return session;
+  }
+
+  /**
+   * A type the bridge does not read: counted, never a conversation of its own. A type not known to be
+   * unused (one Pipecat added, a typo) is reported the first time it is seen.
+   */
+  private ignoreType(type: string, conversationId?: string): void {
+    this.counts.ignored++;
+    const name = type.slice(0, 100);
+    const known = this.ignoredTypes.has(name);
+    const key = known || this.ignoredTypes.size < MAX_IGNORED_TYPES ? name : '(other)';
+    this.ignoredTypes.set(key, (this.ignoredTypes.get(key) ?? 0) + 1);
+    if (!known && key !== '(other)' && !UNUSED_TYPES.has(name)) {
+      this.diagnose(
+        `RTVI message type ${JSON.stringify(key)} is not read by the bridge: ignored (counted in stats().ignoredTypes)`,
+        undefined,
+        conversationId,
+      );
+    }
   }
 
   private forget(id: string): void {

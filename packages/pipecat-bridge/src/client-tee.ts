@@ -140,3 +140,22 @@ export function attachToPipecatClient(
     client.off?.('disconnected', onDisconnected);
   };
 }
+
+/**
+ * Runs `construct` (`() => new PipecatClient(options)`) where there is no browser: in Node, Electron's
+ * main process or an SSR server. client-js 1.x reads `window.navigator` in its constructor to describe
+ * the client, which throws `ReferenceError: window is not defined` there. This defines an empty `window`
+ * for the duration of the (synchronous) call only and removes it before returning, so no other code ever
+ * sees a stand-in browser; client-js then describes the client without a browser, as it does for a
+ * browser without a user agent. Where a `window` exists it just calls `construct`. Rethrows what
+ * `construct` throws.
+ */
+export function constructPipecatClient<T>(construct: () => T): T {
+  if ('window' in globalThis) return construct();
+  Object.defineProperty(globalThis, 'window', { value: {}, configurable: true, writable: true });
+  try {
+    return construct();
+  } finally {
+    delete (globalThis as { window?: unknown }).window;
+  }
+}

@@ -13,6 +13,7 @@ export {
 } from './bridge.js';
 export {
   attachToPipecatClient,
+  constructPipecatClient,
   type PipecatClientLike,
   type PipecatClientTeeOptions,
   type PipecatTransportLike,

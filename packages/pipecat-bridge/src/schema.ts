@@ -132,7 +132,54 @@ export const dataSchemas = {
     .object({ error: z.string().optional(), message: z.string().optional(), fatal: z.boolean().optional() })
     .refine((d) => d.error !== undefined || d.message !== undefined, 'error text missing'),
   metrics: metricsDataSchema.optional(),
+  /** `TTSTextFrame`: per word for word-timestamp TTS, else per sentence. */
+  'bot-tts-text': text,
+  /** `GoogleRTVIObserver` only: Gemini's grounding (web search) for the response. */
+  'bot-llm-search-response': z.object({
+    search_result: z.string().optional(),
+    rendered_content: z.string().optional(),
+    origins: z.array(z.unknown()).optional(),
+  }),
 } as const;
+
+/** Message types with no data the bridge reads. */
+export const BARE_TYPES = [
+  'user-started-speaking',
+  'user-stopped-speaking',
+  'vad-user-started-speaking',
+  'vad-user-stopped-speaking',
+  'user-mute-started',
+  'user-mute-stopped',
+  'bot-started-speaking',
+  'bot-stopped-speaking',
+  'bot-interrupted',
+  'bot-llm-started',
+  'bot-llm-stopped',
+  'bot-tts-started',
+  'bot-tts-stopped',
+] as const;
+
+/**
+ * Types Pipecat sends that carry nothing the bridge uses (research §1.3): ignored and counted, without a
+ * diagnostic. Any other type the bridge does not read is also ignored and counted, and reported once.
+ */
+export const UNUSED_TYPES: ReadonlySet<string> = new Set([
+  'user-audio-level',
+  'bot-audio-level',
+  'system-log',
+  'bot-transcription',
+  'server-message',
+  'server-response',
+  'error-response',
+  'ui-command',
+  'ui-job-group',
+  'bot-tts-audio',
+]);
+
+const READ_TYPES: ReadonlySet<string> = new Set<string>([...BARE_TYPES, ...Object.keys(dataSchemas)]);
+
+/** Whether the bridge reads this message type (only those open a conversation). */
+export const readsType = (type: string): boolean => READ_TYPES.has(type);
 /** A message type whose `data` the bridge reads. */
 export type KnownType = keyof typeof dataSchemas;
 /** The parsed `data` of a known message type. */

@@ -9,7 +9,7 @@
  * - turns are numbered as Pipecat's `TurnTrackingObserver` numbers them (see `userStarted`).
  */
 import type { ConversationHandle, EndOptions, EventAttributes, VoiceEvent } from '@voxtrace/core';
-import { MAX_CONTENT_CHARS } from '@voxtrace/core';
+import { ATTR as CORE, MAX_CONTENT_CHARS } from '@voxtrace/core';
 import { issues } from './decode.js';
 import { classifyProcessor, errorLayer, type ProcessorInfo, type ProcessorKind } from './processors.js';
 import {
@@ -62,6 +62,8 @@ interface OpenTts {
   turn: number;
   firstAudio: boolean;
   characters: number;
+  /** Characters of its `bot-tts-text` frames: how far it got (per-word frames leave out the spaces). */
+  textCharacters: number;
   attributes: EventAttributes;
 }
 
@@ -78,6 +80,11 @@ const USAGE = {
   cacheRead: 'pipecat.usage.cache_read_input_tokens',
   characters: 'pipecat.usage.tts_characters',
   sttAudio: 'pipecat.usage.stt_audio_ms',
+  /** `bot-llm-search-response` messages (Gemini grounding). */
+  searches: 'pipecat.llm.search.count',
+  /** `user-mute-started` … `-stopped`: how often and how long the bot did not listen to the user. */
+  mutes: 'pipecat.user_mute.count',
+  mutedMs: 'pipecat.user_mute.duration_ms',
 } as const;
 
 /** Per-span attributes the bridge adds (Pipecat's own figures, in ms). */
@@ -88,21 +95,25 @@ const ATTR = {
   leadingSilenceMs: 'pipecat.tts.leading_silence_ms',
   ttfatMs: 'pipecat.llm.ttfat_ms',
   thinkingMs: 'pipecat.llm.thinking_time_ms',
-  totalTokens: 'gen_ai.usage.total_tokens',
   sttAudioMs: 'pipecat.stt.audio_ms',
   firstSpeechMs: 'pipecat.first_bot_speech_latency_ms',
   latencyFrom: 'pipecat.turn.latency_from',
+  ttsTextCharacters: 'pipecat.tts.text_characters',
+  searchOrigins: 'pipecat.llm.search.origin_count',
 } as const;
 
-/** OTel GenAI names of the optional token counts, as Pipecat's own tracing uses them. */
+/**
+ * Span names of the optional token counts: OpenTelemetry GenAI's where it defines one, else
+ * voxtrace's `voice.llm.usage.*` (GenAI has no total or audio token attribute).
+ */
 const TOKEN_ATTRIBUTES: [keyof TokenUsage, string][] = [
-  ['total_tokens', ATTR.totalTokens],
-  ['cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens'],
-  ['cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens'],
-  ['reasoning_tokens', 'gen_ai.usage.reasoning.output_tokens'],
-  ['input_audio_tokens', 'gen_ai.usage.audio.input_tokens'],
-  ['output_audio_tokens', 'gen_ai.usage.audio.output_tokens'],
-  ['cache_read_input_audio_tokens', 'gen_ai.usage.audio.cache_read.input_tokens'],
+  ['total_tokens', CORE.llmTotalTokens],
+  ['cache_read_input_tokens', CORE.genAiCacheReadInputTokens],
+  ['cache_creation_input_tokens', CORE.genAiCacheCreationInputTokens],
+  ['reasoning_tokens', CORE.genAiReasoningOutputTokens],
+  ['input_audio_tokens', CORE.llmAudioInputTokens],
+  ['output_audio_tokens', CORE.llmAudioOutputTokens],
+  ['cache_read_input_audio_tokens', CORE.llmAudioCacheReadInputTokens],
 ];
 
 /** Unpaired `llm-function-call-started` kept at most; older ones are dropped. */
@@ -125,6 +136,7 @@ export class PipecatSession {
   private vadStopAt: number | null = null;
   private readyAt: number | null = null;
   private spoken = false;
+  private mutedAt: number | null = null;
 
   private llm: OpenLlm | null = null;
   private llmInput: string | null = null;
@@ -147,10 +159,10 @@ export class PipecatSession {
 
   /** Ends the conversation (idempotent). */
   end(options: EndOptions = {}) {
-    return this.conv.end({
-      ...options,
-      endedAt: options.endedAt ?? Math.max(this.lastAt, this.conv.startedAt),
-    });
+    const endedAt = options.endedAt ?? Math.max(this.lastAt, this.conv.startedAt);
+    // A mute still on when the call ends lasted until the end.
+    if (!this.conv.ended) this.muteStopped(endedAt);
+    return this.conv.end({ ...options, endedAt });
   }
 
   /** Applies one RTVI message received at `at` (epoch ms). */
@@ -182,9 +194,13 @@ export class PipecatSession {
         return this.ttsStarted(at);
       case 'bot-tts-stopped':
         return this.ttsStopped(at, false);
+      case 'user-mute-started':
+        return this.muteStarted(at);
+      case 'user-mute-stopped':
+        return this.muteStopped(at);
       default:
+        // The bridge routes only the types it reads (`readsType`): the rest never reach a session.
         if (Object.hasOwn(dataSchemas, type)) return this.withData(type as KnownType, message, at);
-      // Every other type (audio levels, bot-tts-text, server messages, types added later) is ignored.
     }
   }
 
@@ -223,7 +239,35 @@ export class PipecatSession {
         return this.error(d as DataOf<'error'>, at);
       case 'metrics':
         return this.metrics(d as DataOf<'metrics'>, message);
+      case 'bot-tts-text':
+        if (this.tts) this.tts.textCharacters += (d as DataOf<'bot-tts-text'>).text.length;
+        return;
+      case 'bot-llm-search-response':
+        return this.searched(d as DataOf<'bot-llm-search-response'>);
     }
+  }
+
+  /**
+   * The bot stops listening to the user (Pipecat's user mute strategies: during its first speech, a
+   * function call…): user speech then produces no messages, so a turn without the user's words is not
+   * an STT failure. Counted, and timed, on the conversation.
+   */
+  private muteStarted(at: number): void {
+    if (this.mutedAt !== null) return;
+    this.mutedAt = at;
+    this.count(USAGE.mutes, 1);
+  }
+
+  private muteStopped(at: number): void {
+    if (this.mutedAt === null) return;
+    this.count(USAGE.mutedMs, Math.max(0, at - this.mutedAt));
+    this.mutedAt = null;
+  }
+
+  /** Gemini grounded the response in a web search: on the LLM call in progress, and counted. */
+  private searched(d: DataOf<'bot-llm-search-response'>): void {
+    this.count(USAGE.searches, 1);
+    if (this.llm) this.llm.attributes[ATTR.searchOrigins] = d.origins?.length ?? 0;
   }
 
   // -- turns and speech ------------------------------------------------------------------------
@@ -352,6 +396,7 @@ export class PipecatSession {
       turn: this.turn,
       firstAudio: false,
       characters: this.pendingCharacters,
+      textCharacters: 0,
       attributes: {},
     };
     this.pendingCharacters = 0;
@@ -361,6 +406,7 @@ export class PipecatSession {
     const tts = this.tts;
     if (!tts) return;
     this.tts = null;
+    if (tts.textCharacters > 0) tts.attributes[ATTR.ttsTextCharacters] = tts.textCharacters;
     this.emit({
       type: 'tts.ended',
       at,

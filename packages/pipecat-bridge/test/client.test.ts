@@ -11,8 +11,12 @@ import {
   Transport,
   type TransportState,
 } from '@pipecat-ai/client-js';
-import { attachToPipecatClient, wrapPipecatTransport } from '@voxtrace/pipecat-bridge';
-import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  attachToPipecatClient,
+  constructPipecatClient,
+  wrapPipecatTransport,
+} from '@voxtrace/pipecat-bridge';
+import { describe, expect, it } from 'vitest';
 import { BASE, F1, fixture, setup } from './helpers.js';
 
 /** A transport that hands the client whatever the test gives it, as real transports do. */
@@ -72,10 +76,8 @@ class ScriptedTransport extends Transport {
   }
 }
 
-beforeAll(() => {
-  // client-js reads window.navigator when constructed (research §4.1); Node has no window.
-  (globalThis as { window?: unknown }).window ??= {};
-});
+/** The client, as an app outside the browser builds it (client-js reads `window` when constructed). */
+const newClient = (options: PipecatClientOptions) => constructPipecatClient(() => new PipecatClient(options));
 
 /** A clock the test moves: the tee stamps each message with it. */
 function clock() {
@@ -108,7 +110,7 @@ describe('attachToPipecatClient', () => {
     );
     const transport = new ScriptedTransport();
     const { callbacks, counts } = counting();
-    const client = new PipecatClient({ transport, callbacks });
+    const client = newClient({ transport, callbacks });
     const time = clock();
     const detach = attachToPipecatClient(client, bridge, { conversationId: 'browser-1', now: time.now });
 
@@ -135,7 +137,7 @@ describe('attachToPipecatClient', () => {
     const ids: string[] = [];
     vt.on('conversation', (r) => ids.push(r.id));
     const transport = new ScriptedTransport();
-    const client = new PipecatClient({ transport });
+    const client = newClient({ transport });
     let n = 0;
     attachToPipecatClient(client, bridge, { conversationId: () => `call-${++n}` });
     for (const _ of [1, 2]) {
@@ -159,7 +161,7 @@ describe('wrapPipecatTransport', () => {
     const time = clock();
     const transport = wrapPipecatTransport(new ScriptedTransport(), bridge, { now: time.now });
     const { callbacks, counts } = counting();
-    new PipecatClient({ transport, callbacks });
+    newClient({ transport, callbacks });
     for (const e of fixture(F1)) {
       time.set(e.at_ms);
       transport.deliver(e.message);

@@ -94,7 +94,7 @@ describe('Pipecat protobuf frames', () => {
     const b = viaJson.bridge.end('c')!;
     expect(a.turns[0]!.e2eLatencyMs).toBe(2900);
     expect(JSON.stringify(a.turns)).toBe(JSON.stringify(b.turns));
-    expect(viaProto.bridge.stats()).toMatchObject({ ignored: 43, malformed: 0 });
+    expect(viaProto.bridge.stats()).toMatchObject({ ignored: 44, malformed: 0 });
     // An ArrayBuffer works as well as a Uint8Array.
     const frame = messageFrame('{"label":"rtvi-ai","type":"user-started-speaking"}');
     viaProto.bridge.ingest(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.length), {
@@ -155,7 +155,7 @@ describe('JSON text and envelopes', () => {
 });
 
 describe('what is ignored and what is malformed', () => {
-  it('ignores other labels and unknown types and fields without a diagnostic', async () => {
+  it('ignores other labels, unknown fields and types it does not read; reports a type not known to Pipecat once', async () => {
     const { bridge, diagnostics, vt, spans } = setup();
     const at = (ms: number) => ({ conversationId: 'u', receivedAt: BASE + ms });
     bridge.ingest({ label: 'tail', type: 'tail-turn', data: { n: 1 } }, at(0));
@@ -178,8 +178,23 @@ describe('what is ignored and what is malformed', () => {
     bridge.ingest({ label: 'rtvi-ai', type: 'bot-started-speaking', data: { unexpected: true } }, at(900));
     bridge.end('u');
     await vt.forceFlush();
-    expect(diagnostics).toEqual([]);
-    expect(bridge.stats()).toMatchObject({ received: 13, ignored: 1, malformed: 0 });
+    // Types the bridge does not read are counted by type; the ones Pipecat is not known to send are reported.
+    expect(diagnostics.map((d) => d.message)).toEqual(
+      ['some-type-from-2027', 'constructor', 'toString', '__proto__', 'hasOwnProperty'].map(
+        (t) =>
+          `pipecat: RTVI message type "${t}" is not read by the bridge: ignored (counted in stats().ignoredTypes)`,
+      ),
+    );
+    const stats = bridge.stats();
+    expect(stats).toMatchObject({ received: 13, ignored: 7, malformed: 0 });
+    expect(Object.entries(stats.ignoredTypes)).toEqual([
+      ['user-audio-level', 1],
+      ['some-type-from-2027', 1],
+      ['constructor', 1],
+      ['toString', 1],
+      ['__proto__', 1],
+      ['hasOwnProperty', 1],
+    ]);
     expect(byName(spans(), 'turn')[0]!.attributes['turn.e2e_latency_ms']).toBe(400);
   });
 

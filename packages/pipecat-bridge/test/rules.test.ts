@@ -6,6 +6,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ConversationRecord } from '@voxtrace/core';
 import { classifyProcessor, type PipecatBridgeOptions, secondsToMs } from '@voxtrace/pipecat-bridge';
 import { describe, expect, it } from 'vitest';
+import { unknownGenAiKeys } from '../../../test/helpers/semconv.js';
 import { byName, durationMs, type FixtureEvent, messages, replay, setup, startAt, turns } from './helpers.js';
 
 const LLM = 'OpenAILLMService#0';
@@ -148,6 +149,37 @@ describe('tokens go to the active LLM', () => {
     ]);
     expect(conversation.attributes['pipecat.usage.prompt_tokens']).toBe(1299);
     expect(conversation.attributes['pipecat.usage.completion_tokens']).toBe(129);
+  });
+});
+
+describe('token details', () => {
+  it("use GenAI's names where it has them and voice.llm.usage.* where it has none", async () => {
+    const usage = {
+      prompt_tokens: 300,
+      completion_tokens: 40,
+      total_tokens: 340,
+      cache_read_input_tokens: 120,
+      cache_creation_input_tokens: 60,
+      reasoning_tokens: 8,
+      input_audio_tokens: 250,
+      output_audio_tokens: 35,
+      cache_read_input_audio_tokens: 100,
+    };
+    const { spans } = await run(
+      userTurn(messages([1100, 'metrics', { tokens: [usage] }], [1200, 'bot-llm-stopped'])),
+    );
+    expect(attrs(spans, 'llm')[0]).toMatchObject({
+      'gen_ai.usage.input_tokens': 300,
+      'gen_ai.usage.output_tokens': 40,
+      'gen_ai.usage.cache_read.input_tokens': 120,
+      'gen_ai.usage.cache_creation.input_tokens': 60,
+      'gen_ai.usage.reasoning.output_tokens': 8,
+      'voice.llm.usage.total_tokens': 340,
+      'voice.llm.usage.audio.input_tokens': 250,
+      'voice.llm.usage.audio.output_tokens': 35,
+      'voice.llm.usage.audio.cache_read.input_tokens': 100,
+    });
+    expect(unknownGenAiKeys(spans.map((s) => s.attributes))).toEqual([]);
   });
 });
 
@@ -574,5 +606,69 @@ describe('several conversations at once', () => {
     expect(first.id).toMatch(/^pipecat-/);
     expect(second.id).toMatch(/^pipecat-/);
     expect(second.id).not.toBe(first.id);
+  });
+});
+
+describe('types the bridge does not read', () => {
+  it('never open a conversation, alone or first, and are counted by type', async () => {
+    const ctx = setup();
+    const ids: string[] = [];
+    ctx.vt.on('conversation', (r) => ids.push(r.id));
+    for (const type of ['bot-audio-level', 'server-message', 'rtvi-type-added-later'])
+      ctx.bridge.ingest({ label: 'rtvi-ai', type, data: {} }, { conversationId: 'quiet' });
+    expect(ctx.bridge.stats()).toMatchObject({ openConversations: 0, ignored: 3 });
+    expect(ctx.bridge.end('quiet')).toBeUndefined();
+    expect(ctx.vt.stats().conversations).toBe(0);
+    // Only the type Pipecat is not known to send is reported.
+    expect(ctx.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringContaining('"rtvi-type-added-later" is not read by the bridge'),
+    ]);
+    ctx.bridge.close();
+    expect(ids).toEqual([]);
+  });
+});
+
+describe('user mute, TTS text and search grounding', () => {
+  it('user-mute-started/stopped: how often and how long the bot did not listen, on the conversation', async () => {
+    const { conversation } = await run([
+      ...messages([0, 'bot-started-speaking'], [100, 'user-mute-started']),
+      ...messages([2500, 'user-mute-stopped'], [2600, 'bot-stopped-speaking']),
+      ...userTurn().map((e) => ({ ...e, at_ms: e.at_ms + 4000 })),
+      ...messages([9000, 'user-mute-started'], [9000, 'user-mute-started']), // a repeat is the same mute
+    ]);
+    // The second mute lasts until the conversation's end (its last message, 9000 ms).
+    expect(conversation.attributes).toMatchObject({
+      'pipecat.user_mute.count': 2,
+      'pipecat.user_mute.duration_ms': 2400,
+    });
+  });
+
+  it('bot-tts-text: the characters the TTS call produced, also when it was cut short', async () => {
+    const { spans } = await run(
+      userTurn([
+        ...messages([1500, 'bot-tts-started'], [1600, 'bot-tts-text', { text: 'Sunny' }]),
+        ...messages([1700, 'bot-tts-text', { text: 'and' }], [2500, 'bot-interrupted']),
+        ...messages([2600, 'bot-tts-text', { text: 'late' }]), // after the call was cancelled: no call
+      ]),
+    );
+    expect(attrs(spans, 'tts')).toMatchObject([{ 'pipecat.tts.text_characters': 8 }]);
+  });
+
+  it('bot-llm-search-response: grounding on the LLM call in progress, counted on the conversation', async () => {
+    const origins = [{ site_uri: 'https://example.org', site_title: 'Example', results: [] }];
+    const { spans, conversation } = await run(
+      userTurn([
+        ...messages([
+          1500,
+          'bot-llm-search-response',
+          { search_result: 'x', rendered_content: '<p/>', origins },
+        ]),
+        ...messages([1900, 'bot-llm-stopped'], [2900, 'bot-llm-search-response', { origins: [] }]),
+      ]),
+    );
+    expect(attrs(spans, 'llm')).toMatchObject([{ 'pipecat.llm.search.origin_count': 1 }]);
+    expect(conversation.attributes['pipecat.llm.search.count']).toBe(2);
+    // The search text is caller-derived content: never on a span.
+    expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain('<p/>');
   });
 });

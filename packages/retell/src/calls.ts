@@ -3,23 +3,29 @@
  * `observeRetellEvent` and `instrumentRetellLlmSocket`, so that everything one process learns about a
  * call lands in one conversation (id = Retell's `call_id`, hence one trace) with one set of turns.
  *
- * - Retell retries a webhook up to 3 times and sends both `call_ended` and `call_analyzed`: deliveries
- *   are deduplicated on (call id, event) in a bounded set, and a completed call is remembered there too.
+ * Every delivery order gives the same trace, because nothing post-call is recorded until the call is
+ * emitted, and what is emitted does not depend on the order the deliveries came in:
+ * - Each delivery (`call_started` < `call_ended` < `call_analyzed`, by richness) is folded into one
+ *   merged call: every field keeps the value of the richest delivery that carried it (see
+ *   `merge-call.ts`). Retries are deduplicated on (call id, event) in a bounded set.
+ * - The call is emitted once: at `call_analyzed` (Retell's complete call object), or `analysisWaitMs`
+ *   after `call_ended` when no analysis comes. Only then are the transcript's turns, the call-level
+ *   figures and the outcome recorded, from the merged call; the conversation ends at `end_timestamp`.
+ *   A delivery that comes after the emission is a `duplicate` when the emitted data already covered it,
+ *   else `late` (reported).
+ * - `call_started` opens the conversation (so the call counts as active), at `start_timestamp`.
  * - Turns come from ONE source per call: the live custom-LLM socket when it recorded any, else the
- *   post-call transcript of the first of `call_ended` / `call_analyzed` (`turnsFrom: 'socket'` never uses
- *   the transcript, for a socket served by another process).
- * - `call_ended` records the turns and call-level figures, then waits `analysisWaitMs` for
- *   `call_analyzed` (task completion, sentiment, voicemail) before ending the conversation at
- *   `end_timestamp`; `call_analyzed` ends it at once.
+ *   merged post-call transcript (`turnsFrom: 'socket'` never uses the transcript, for a socket served
+ *   by another process).
  * - Memory is bounded (`maxCalls`, `dedupeSize`); timers are unref'd and cleared when the conversation
- *   ends for any reason (including `vt.shutdown()`), or by {@link RetellCalls.close}.
+ *   ends for any reason, by {@link RetellCalls.close}, or when `vt.shutdown()` starts (which emits the
+ *   waiting calls first).
  */
 import type {
   ConversationHandle,
   ConversationRecord,
   Diagnostic,
   DiagnosticHandler,
-  EventAttributes,
   Voxtrace,
 } from '@voxtrace/core';
 import { BoundedSet } from './bounded-set.js';
@@ -30,6 +36,7 @@ import {
   endTimestamp,
   type Problems,
 } from './call-attributes.js';
+import { type CallDelivery, MergedCall } from './merge-call.js';
 import {
   describeIssues,
   RETELL_CALL_EVENTS,
@@ -43,9 +50,9 @@ import { transcriptEvents } from './transcript.js';
 /** Options shared by the webhook handler, `observeRetellEvent` and the socket instrumentation. */
 export interface RetellTrackingOptions {
   /**
-   * How long after `call_ended` to wait for `call_analyzed` before ending the conversation without
-   * the analysis. Default 120 000 ms (2 minutes); `0` ends at `call_ended` (a later `call_analyzed` is
-   * then reported as late).
+   * How long after `call_ended` to wait for `call_analyzed` before emitting the call without the
+   * analysis. Default 120 000 ms (2 minutes); `0` emits at `call_ended` (a later `call_analyzed` is then
+   * reported as late).
    */
   analysisWaitMs?: number;
   /**
@@ -71,13 +78,13 @@ export interface RetellTrackingOptions {
 
 /** What {@link RetellCalls.observe} did with a delivery. */
 export type RetellObserveAction =
-  /** Recorded into the call's conversation. */
+  /** Taken into the call (recorded when the call is emitted). */
   | 'recorded'
-  /** A retry (or the other copy) of a delivery already recorded. */
+  /** A retry of a delivery already taken, or one whose data the emitted call already had. */
   | 'duplicate'
   /** Not a call event voxtrace uses (chat events, `call_inbound`, `transcript_updated`). */
   | 'ignored'
-  /** `call_ended` / `call_analyzed` after the call was completed without it (a wait ran out). */
+  /** `call_ended` / `call_analyzed` after the call was emitted without it (a wait ran out). */
   | 'late';
 
 /** Result of observing one webhook body: what was done, or why the body was refused. */
@@ -99,16 +106,18 @@ export interface RetellTrackingStats {
 
 interface CallEntry {
   id: string;
-  conv: ConversationHandle;
+  /** Opened by `call_started` (with a start time), the live socket, or the emission. */
+  conv: ConversationHandle | null;
+  /** What the webhook deliveries said, merged. */
+  merged: MergedCall;
   /** The live socket recorded turns. */
   liveTurns: boolean;
   /** Latest time of an event recorded into the call's turns (live or transcript), epoch ms. */
   lastEventAt: number;
-  transcriptTurns: boolean;
-  /** `call_ended` seen: how to end once `call_analyzed` arrives or the wait is over. */
-  ending: CallEnding | null;
   /** The socket closed and the call waits for `call_ended`: how to end if it does not come. */
   fallback: CallEnding | null;
+  /** Furthest `transfer_*` event seen. */
+  transfer: string | null;
   timer: NodeJS.Timeout | null;
   sockets: number;
 }
@@ -122,8 +131,23 @@ const DEFAULTS = {
   dedupeSize: 20_000,
 };
 
+/** Transfer events in the order a transfer goes through them: the furthest one wins, in any order. */
+const TRANSFER_STAGES: readonly string[] = [
+  'transfer_started',
+  'transfer_bridged',
+  'transfer_cancelled',
+  'transfer_ended',
+];
+
 const isCallEvent = (e: string): e is RetellCallEvent =>
   (RETELL_CALL_EVENTS as readonly string[]).includes(e);
+const isDelivery = (e: string): e is CallDelivery =>
+  e === 'call_started' || e === 'call_ended' || e === 'call_analyzed';
+
+// Keys of the dedupe set: one per (call, event), and what an emitted call contained.
+const deliveredKey = (id: string, event: string) => `${id}\u0000${event}`;
+const emittedKey = (id: string) => `${id}\u0000emitted`;
+const emittedWithKey = (id: string, event: CallDelivery) => `${id}\u0000emitted:${event}`;
 
 /** See the module comment. One per voxtrace instance: get it with {@link retellCallsFor}. */
 export class RetellCalls {
@@ -139,6 +163,8 @@ export class RetellCalls {
   constructor(private readonly vt: Voxtrace) {
     this.seen = new BoundedSet(this.settings.dedupeSize);
     vt.on('conversation', (record) => this.conversationEnded(record));
+    // Emit the waiting calls while their conversations can still take them.
+    vt.on('shutdown', () => this.close());
   }
 
   /** Applies options (later calls override earlier ones, key by key). */
@@ -171,35 +197,32 @@ export class RetellCalls {
     const parsed = retellCallSchema.safeParse(raw);
     if (!parsed.success) return this.invalid(describeIssues(parsed.error, 'call'));
     const call = parsed.data;
-    const problems: Problems = [];
     let action: RetellObserveAction;
     try {
-      action = this.apply(event, call, problems);
+      action = this.apply(event, call);
     } catch (err) {
       // apply() is written not to throw; this keeps a bug of ours from failing the delivery.
-      problems.push(`internal error: ${String(err)}`);
-      action = 'ignored';
-    }
-    if (problems.length) {
       this.diagnose({
         code: 'adapter_error',
-        message: `Retell ${event} ${call.call_id}: parts skipped: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+        message: `Retell ${event} ${call.call_id}: internal error: ${String(err)}`,
         conversationId: call.call_id,
       });
+      action = 'ignored';
     }
     return this.done(event, call.call_id, action);
   }
 
   /** Opens (or returns) the call's conversation for a live socket. */
-  socketOpened(callId: string): CallEntry {
-    const entry = this.open(callId, undefined, {});
+  socketOpened(callId: string): CallEntry & { conv: ConversationHandle } {
+    const entry = this.entry(callId);
+    const conv = this.openConversation(entry, undefined);
     entry.sockets++;
     // A reconnect (Retell's `auto_reconnect`) cancels the wait started by the previous close.
     if (entry.fallback) {
       entry.fallback = null;
       this.clearTimer(entry);
     }
-    return entry;
+    return Object.assign(entry, { conv });
   }
 
   /** The live socket recorded an event of the call's turns at `at`. */
@@ -214,105 +237,84 @@ export class RetellCalls {
    */
   socketClosed(entry: CallEntry, policy: 'end' | 'await-webhook', failure: string | null): void {
     entry.sockets = Math.max(0, entry.sockets - 1);
-    if (entry.sockets > 0 || entry.ending || entry.conv.ended || this.calls.get(entry.id) !== entry) return;
-    const ending: CallEnding = {
+    if (entry.sockets > 0 || entry.merged.postCall || this.calls.get(entry.id) !== entry) return;
+    if (!entry.conv || entry.conv.ended) return;
+    entry.fallback = {
       options: failure ? { outcome: 'error' } : {},
       error: failure ? { layer: 'llm', message: failure } : null,
     };
-    if (policy === 'end') return this.complete(entry, ending);
-    entry.fallback = ending;
-    this.schedule(entry, this.settings.webhookWaitMs, () => this.complete(entry, ending));
+    if (policy === 'end') return this.emit(entry);
+    this.schedule(entry, this.settings.webhookWaitMs, () => this.emit(entry));
   }
 
   /**
-   * Ends now every call awaiting `call_analyzed` (or, after its socket closed, `call_ended`) with what
+   * Emits now every call awaiting `call_analyzed` (or, after its socket closed, `call_ended`) with what
    * is known, and clears all timers.
    */
   close(): void {
     for (const entry of [...this.calls.values()]) {
-      const pending = entry.ending ?? entry.fallback;
-      if (pending) this.complete(entry, pending);
+      if (entry.merged.postCall || entry.fallback) this.emit(entry);
       else this.clearTimer(entry);
     }
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  private apply(event: RetellCallEvent, call: RetellCall, problems: Problems): RetellObserveAction {
+  private apply(event: RetellCallEvent, call: RetellCall): RetellObserveAction {
     const id = call.call_id;
     // A stream of partial transcripts: the post-call transcript is complete, the socket is live.
     if (event === 'transcript_updated') return 'ignored';
-    const key = `${id}\u0000${event}`;
-    const completed = this.seen.has(`${id}\u0000completed`);
+    const key = deliveredKey(id, event);
     if (this.seen.has(key)) return 'duplicate';
     this.seen.add(key);
-    if (completed) {
-      if (event !== 'call_ended' && event !== 'call_analyzed') return 'ignored';
-      this.diagnose({
-        code: 'adapter_error',
-        message: `Retell ${event} for ${id} arrived after the call was completed; not recorded (raise ${event === 'call_analyzed' ? 'analysisWaitMs' : 'webhookWaitMs'})`,
-        conversationId: id,
-      });
-      return 'late';
-    }
-    switch (event) {
-      case 'call_started':
-        this.open(id, call.start_timestamp ?? undefined, callStartAttributes(call));
-        return 'recorded';
-      case 'call_ended':
-      case 'call_analyzed':
-        this.callFinished(event, call, problems);
-        return 'recorded';
-      default: {
-        const entry = this.calls.get(id);
-        if (!entry) return 'ignored';
-        entry.conv.setAttributes({ 'retell.transfer.status': event });
-        return 'recorded';
+    if (this.seen.has(emittedKey(id))) return this.afterEmission(id, event);
+    const entry = this.entry(id);
+    if (!isDelivery(event)) {
+      if (TRANSFER_STAGES.indexOf(event) > TRANSFER_STAGES.indexOf(entry.transfer ?? '')) {
+        entry.transfer = event;
       }
+      return 'recorded';
     }
-  }
-
-  private callFinished(event: 'call_ended' | 'call_analyzed', call: RetellCall, problems: Problems): void {
-    const entry =
-      this.calls.get(call.call_id) ??
-      this.open(call.call_id, call.start_timestamp ?? endTimestamp(call), callStartAttributes(call));
-    const ending = callEnding(call, problems);
-    // Set now, so that a shutdown before the end still carries them.
-    if (ending.options.attributes) entry.conv.setAttributes(ending.options.attributes);
-    if (!entry.liveTurns && !entry.transcriptTurns && this.settings.turnsFrom === 'auto') {
-      entry.transcriptTurns = true;
-      const events = transcriptEvents(
-        call,
-        { reconstructComponents: this.settings.reconstructComponents },
-        problems,
-      );
-      for (const e of events) {
-        entry.conv.record(e);
-        if (e.at !== undefined && e.at > entry.lastEventAt) entry.lastEventAt = e.at;
-      }
+    entry.merged.add(event, call);
+    if (event === 'call_started') {
+      // Opened now only at Retell's start time: a conversation's start cannot move later.
+      const startedAt = entry.merged.call.start_timestamp;
+      if (startedAt != null) this.openConversation(entry, startedAt);
+      return 'recorded';
     }
-    if (event === 'call_analyzed' || this.settings.analysisWaitMs <= 0) return this.complete(entry, ending);
-    entry.ending = ending;
     entry.fallback = null;
-    this.schedule(entry, this.settings.analysisWaitMs, () => this.complete(entry, ending));
+    if (event === 'call_analyzed' || this.settings.analysisWaitMs <= 0) this.emit(entry);
+    else this.schedule(entry, this.settings.analysisWaitMs, () => this.emit(entry));
+    return 'recorded';
   }
 
-  private open(id: string, startedAt: number | undefined, attributes: EventAttributes): CallEntry {
+  /** A first delivery of `event` for a call already emitted. */
+  private afterEmission(id: string, event: RetellCallEvent): RetellObserveAction {
+    const covered =
+      this.seen.has(emittedWithKey(id, 'call_analyzed')) ||
+      (event !== 'call_analyzed' && this.seen.has(emittedWithKey(id, 'call_ended')));
+    if (covered && isDelivery(event)) return 'duplicate';
+    if (event !== 'call_ended' && event !== 'call_analyzed') return 'ignored';
+    this.diagnose({
+      code: 'adapter_error',
+      message: `Retell ${event} for ${id} arrived after the call was completed; not recorded (raise ${event === 'call_analyzed' ? 'analysisWaitMs' : 'webhookWaitMs'})`,
+      conversationId: id,
+    });
+    return 'late';
+  }
+
+  private entry(id: string): CallEntry {
     const existing = this.calls.get(id);
-    if (existing && !existing.conv.ended) {
-      if (Object.keys(attributes).length) existing.conv.setAttributes(attributes);
-      return existing;
-    }
+    if (existing) return existing;
     this.makeRoom();
-    const conv = this.vt.startConversation({ id, platform: 'retell', startedAt, attributes });
     const entry: CallEntry = {
       id,
-      conv,
+      conv: null,
+      merged: new MergedCall(id),
       liveTurns: false,
       lastEventAt: Number.NEGATIVE_INFINITY,
-      transcriptTurns: false,
-      ending: null,
       fallback: null,
+      transfer: null,
       timer: null,
       sockets: 0,
     };
@@ -320,15 +322,45 @@ export class RetellCalls {
     return entry;
   }
 
-  /** Ends the conversation with `ending`. Its `conversation` event then forgets the entry. */
-  private complete(entry: CallEntry, ending: CallEnding): void {
+  private openConversation(entry: CallEntry, startedAt: number | undefined): ConversationHandle {
+    if (entry.conv && !entry.conv.ended) return entry.conv;
+    entry.conv = this.vt.startConversation({
+      id: entry.id,
+      platform: 'retell',
+      startedAt,
+      attributes: callStartAttributes(entry.merged.call),
+    });
+    return entry.conv;
+  }
+
+  /**
+   * Records the call from its merged deliveries (turns, call-level figures, outcome) and ends the
+   * conversation. Its `conversation` event then forgets the entry.
+   */
+  private emit(entry: CallEntry): void {
     this.clearTimer(entry);
-    if (entry.conv.ended) return;
+    if (this.calls.get(entry.id) !== entry) return;
+    const problems: Problems = [];
+    const { merged } = entry;
+    const call = merged.call;
+    const conv = this.openConversation(entry, call.start_timestamp ?? endTimestamp(call));
+    if (merged.postCall && !entry.liveTurns && this.settings.turnsFrom === 'auto') {
+      const options = { reconstructComponents: this.settings.reconstructComponents };
+      for (const e of transcriptEvents(call, options, problems)) {
+        conv.record(e);
+        if (e.at !== undefined && e.at > entry.lastEventAt) entry.lastEventAt = e.at;
+      }
+    }
+    const ending = merged.postCall
+      ? callEnding(call, problems)
+      : (entry.fallback ?? { options: {}, error: null });
+    const attributes = { ...ending.options.attributes };
+    if (entry.transfer) attributes['retell.transfer.status'] = entry.transfer;
     // Never end before the call's last recorded event (live events carry this process's clock, and
     // Retell's end_timestamp may disagree with it or with its own word times).
     const endedAt = maxDefined(ending.options.endedAt, entry.lastEventAt);
     if (ending.error) {
-      entry.conv.record({
+      conv.record({
         type: 'error',
         layer: ending.error.layer,
         message: ending.error.message,
@@ -336,25 +368,37 @@ export class RetellCalls {
         ...(endedAt === undefined ? {} : { at: endedAt }),
       });
     }
-    this.seen.add(`${entry.id}\u0000completed`);
-    entry.conv.end({ ...ending.options, ...(endedAt === undefined ? {} : { endedAt }) });
+    this.seen.add(emittedKey(entry.id));
+    for (const event of merged.events) this.seen.add(emittedWithKey(entry.id, event));
+    if (problems.length) {
+      this.diagnose({
+        code: 'adapter_error',
+        message: `Retell call ${entry.id}: parts skipped: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+        conversationId: entry.id,
+      });
+    }
+    conv.end({ ...ending.options, attributes, ...(endedAt === undefined ? {} : { endedAt }) });
   }
 
   private conversationEnded(record: ConversationRecord): void {
     const entry = this.calls.get(record.id);
     if (!entry) return;
-    this.clearTimer(entry);
-    this.calls.delete(record.id);
-    // Once its turns are recorded, a call is never recorded again (a late copy would duplicate them).
-    // A call that core ended before any turn (idle timeout) may still be completed by `call_ended`.
-    if (entry.transcriptTurns || entry.liveTurns || entry.ending) this.seen.add(`${entry.id}\u0000completed`);
+    if (this.seen.has(emittedKey(entry.id)) || entry.liveTurns) {
+      // Emitted, or its live turns are out: a later post-call delivery would duplicate them.
+      this.seen.add(emittedKey(entry.id));
+      this.clearTimer(entry);
+      this.calls.delete(record.id);
+      return;
+    }
+    // Core ended the conversation before the call was emitted (idle timeout, eviction): the emission
+    // will open a new one in the same trace.
+    entry.conv = null;
   }
 
   private makeRoom(): void {
     if (this.calls.size < this.settings.maxCalls) return;
     for (const e of this.calls.values()) {
-      const pending = e.ending ?? e.fallback;
-      if (pending) return this.complete(e, pending);
+      if (e.merged.postCall || e.fallback) return this.emit(e);
     }
     const oldest = this.calls.values().next().value;
     if (!oldest) return;

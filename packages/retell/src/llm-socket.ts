@@ -18,6 +18,8 @@
  */
 import {
   type ConversationHandle,
+  checkFactoryArguments,
+  describeError,
   type DiagnosticHandler,
   MAX_CONTENT_CHARS,
   type VoiceEvent,
@@ -91,6 +93,11 @@ export function instrumentRetellLlmSocket(
   vt: Voxtrace,
   options: InstrumentRetellLlmSocketOptions,
 ): RetellLlmSocketInstrumentation {
+  checkFactoryArguments('instrumentRetellLlmSocket', vt, options);
+  if (typeof ws?.on !== 'function' || typeof ws.send !== 'function')
+    throw new TypeError('instrumentRetellLlmSocket: the socket must be a WebSocket (on, send)');
+  if (typeof options?.callId !== 'string' || options.callId === '')
+    throw new TypeError('instrumentRetellLlmSocket: options.callId is required');
   const calls = retellCallsFor(vt);
   const removeDiagnostics = options.onDiagnostic ? calls.onDiagnostic(options.onDiagnostic) : () => {};
   const now = options.now ?? Date.now;
@@ -274,7 +281,7 @@ export function instrumentRetellLlmSocket(
         record({ type: 'llm.ended', ...llm, output: r.output, attributes }, at);
       }
     } catch (err) {
-      diagnose(`outgoing frame not observed: ${String(err)}`, err);
+      diagnose(`outgoing frame not observed: ${describeError(err)}`, err);
     }
   };
 
@@ -282,7 +289,7 @@ export function instrumentRetellLlmSocket(
     try {
       incoming(data);
     } catch (err) {
-      diagnose(`frame not observed: ${String(err)}`, err);
+      diagnose(`frame not observed: ${describeError(err)}`, err);
     }
   };
 
@@ -319,7 +326,7 @@ export function instrumentRetellLlmSocket(
         failure,
       );
     } catch (err) {
-      diagnose(`close not observed: ${String(err)}`, err);
+      diagnose(`close not observed: ${describeError(err)}`, err);
     }
   };
 

@@ -5,7 +5,8 @@
  *   `start`/`end` are seconds of call audio, anchored at `start_timestamp` (epoch ms): each user utterance
  *   gives `user.speech.started`/`ended`, each agent utterance `agent.speech.started`/`ended`, so core's
  *   felt latency is the first agent word − the last user word.
- * - Tools come from `transcript_with_tool_calls`: `time_sec` when present, else the neighbouring words.
+ * - Tools come from `transcript_with_tool_calls`: `time_sec` when present, else drawn at the
+ *   neighbouring words (`retell.tool.timing` says whether the span's length is a measurement).
  * - Retell's per-turn series (`latency.<key>.values`, ms, in turn order, no timestamps) are matched by
  *   order to the agent's responses to the user and attached to those turns. When the ASR, LLM and TTS
  *   figures fit in the felt wait, they also become `stt`/`llm`/`tts` events placed backwards from the
@@ -51,6 +52,13 @@ interface Timed {
 }
 
 type Timestamped = VoiceEvent & { at: number };
+
+/**
+ * What a tool span's length is: `measured` (both ends from Retell's `time_sec`), or `word_gap` (Retell
+ * did not time the call: the span is drawn between the neighbouring words, its length is not the
+ * call's duration, which is unknown).
+ */
+export const TOOL_TIMING = 'retell.tool.timing';
 
 /** Seconds of call audio → epoch ms. The one place Retell's word and tool times are converted. */
 export function audioSecondsToEpochMs(startTimestampMs: number, seconds: number): number {
@@ -218,6 +226,12 @@ function reconstruct(
   }
 }
 
+/**
+ * Tool spans. Retell's `time_sec` (not in retell-sdk's types, so often absent) times an end exactly.
+ * Without it the end is drawn at the neighbouring words (the invocation at the end of the words before
+ * it, the result at the start of the words after it), so the span shows where the call happened in the
+ * conversation without claiming how long it took: `retell.tool.timing` says `word_gap`.
+ */
 function toolEvents(
   entries: readonly unknown[],
   timed: readonly (Timed | null)[],
@@ -225,7 +239,6 @@ function toolEvents(
   problems: Problems,
   out: Timestamped[],
 ): void {
-  // Neighbouring words bracket a tool entry without `time_sec`.
   const prevEnd: (number | undefined)[] = [];
   const nextStart: (number | undefined)[] = [];
   let last: number | undefined;
@@ -239,7 +252,10 @@ function toolEvents(
     const u = timed[i];
     if (u) next = u.start;
   }
-  const invoked = new Map<string, { name: string; at: number }>();
+  const invoked = new Map<
+    string,
+    { name: string; at: number; measured: boolean; attributes: EventAttributes }
+  >();
   entries.forEach((x, i) => {
     const role = roleOf(x);
     const where = `call.transcript_with_tool_calls.${i}`;
@@ -250,9 +266,10 @@ function toolEvents(
       const at = measured
         ? audioSecondsToEpochMs(anchor, t.time_sec!)
         : (prevEnd[i] ?? nextStart[i] ?? anchor);
-      invoked.set(t.tool_call_id, { name: t.name, at });
-      const attributes: EventAttributes = { 'retell.tool.timing': measured ? 'time_sec' : 'estimated' };
+      // A call without a result has no known duration whatever its start.
+      const attributes: EventAttributes = { [TOOL_TIMING]: 'word_gap' };
       if (t.type) attributes['retell.tool.type'] = t.type;
+      invoked.set(t.tool_call_id, { name: t.name, at, measured, attributes });
       out.push({
         type: 'tool.started',
         at,
@@ -266,17 +283,18 @@ function toolEvents(
       if (!t) return;
       const start = invoked.get(t.tool_call_id);
       const measured = t.time_sec != null;
-      const guess = measured
+      if (start && measured && start.measured) start.attributes[TOOL_TIMING] = 'measured';
+      const at = measured
         ? audioSecondsToEpochMs(anchor, t.time_sec!)
         : (nextStart[i] ?? prevEnd[i] ?? anchor);
       out.push({
         type: 'tool.ended',
-        at: Math.max(guess, start?.at ?? guess),
+        at: Math.max(at, start?.at ?? at),
         name: start?.name ?? 'unknown',
         callId: t.tool_call_id,
         result: t.content ?? undefined,
         error: t.successful === false ? 'tool call unsuccessful' : undefined,
-        attributes: { 'retell.tool.result_timing': measured ? 'time_sec' : 'estimated' },
+        attributes: { [TOOL_TIMING]: start?.attributes[TOOL_TIMING] ?? 'word_gap' },
       });
     }
   });

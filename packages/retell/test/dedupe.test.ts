@@ -45,8 +45,8 @@ describe('one call, one trace, one set of turns', () => {
     const handler = createRetellWebhookHandler(t.vt, { apiKey: API_KEY });
     const s = stages();
     for (let i = 0; i < 3; i++) expect((await handler(retellRequest(URL_, s.ended))).status).toBe(204);
-    // Turns are out as soon as call_ended is in; the conversation waits for the analysis.
-    expect(t.named('conversation')).toHaveLength(0);
+    // Nothing is out before the analysis: the call is emitted once, with the richest data.
+    expect(t.spans()).toHaveLength(0);
     expect((await handler(retellRequest(URL_, s.analyzed))).status).toBe(204);
 
     const [conv, ...others] = t.named('conversation');
@@ -90,6 +90,21 @@ describe('one call, one trace, one set of turns', () => {
     expect(t.named('conversation')).toHaveLength(1);
     expect(turnsOf(t.spans())).toHaveLength(3);
     expect(t.vt.stats().openConversations).toBe(0);
+  });
+
+  it('call_ended without transcript_object, then call_analyzed: the turns of call_analyzed', async () => {
+    const run = async (bodies: unknown[]) => {
+      const t = testVoxtrace();
+      const handler = createRetellWebhookHandler(t.vt, { apiKey: API_KEY });
+      for (const b of bodies) expect((await handler(retellRequest(URL_, b))).status).toBe(204);
+      return t.named('conversation')[0]?.attributes;
+    };
+    const s = stages();
+    const { transcript_object: _t, transcript_with_tool_calls: _w, latency: _l, ...bare } = s.ended.call;
+    const alone = await run([s.analyzed]);
+    expect(alone?.['voice.turn.count']).toBe(3);
+    expect(await run([{ ...s.ended, call: bare }, s.analyzed])).toEqual(alone);
+    expect(await run([s.analyzed, { ...s.ended, call: bare }, s.started])).toEqual(alone);
   });
 
   it('observeRetellEvent deduplicates the same way for users with their own endpoint', () => {
@@ -153,7 +168,7 @@ describe('waiting for call_analyzed', () => {
     expect(handler.stats().openCalls).toBe(0);
   });
 
-  it('vt.shutdown() alone ends waiting calls and leaves no timer behind', async () => {
+  it('vt.shutdown() alone emits waiting calls with what call_ended said and leaves no timer behind', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     const { vt, records } = quietVoxtrace();
     const own = vi.getTimerCount(); // voxtrace's own timers (idle sweep, monitor evaluation)
@@ -163,8 +178,8 @@ describe('waiting for call_analyzed', () => {
     await vt.shutdown();
     expect(vi.getTimerCount()).toBe(0);
     expect(handler.stats().openCalls).toBe(0);
-    // The call-level figures were set at call_ended, so even this end keeps them.
-    expect(records[0]?.endReason).toBe('shutdown');
+    // Shutdown emits the call before ending what is still open: its real end, outcome and turns.
+    expect(records.map((r) => [r.outcome, r.endReason, r.turnCount])).toEqual([['completed', 'ended', 3]]);
     expect(records[0]?.attributes['retell.disconnection_reason']).toBe('user_hangup');
   });
 });

@@ -4,6 +4,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { traceIdForConversation } from '@voxtrace/core';
 import { createRetellWebhookHandler, signRetellPayload } from '@voxtrace/retell';
 import express from 'express';
+import type Retell from 'retell-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   API_KEY,
@@ -148,7 +149,7 @@ describe('call_analyzed fixture through the Node http handler', () => {
       'gen_ai.tool.name': 'get_order_status',
       'gen_ai.tool.call.id': 'tool_call_abc123',
       'component.latency_ms': 2460,
-      'retell.tool.timing': 'time_sec',
+      'retell.tool.timing': 'measured',
     });
     expect(startMs(tool)).toBe(START + 13410);
     expect(endMs(tool)).toBe(START + 15870);
@@ -221,8 +222,12 @@ describe('webhook responses', () => {
         controller.enqueue(new Uint8Array(512));
       },
     });
+    // A well-formed, fresh signature header: only the body can tell it is wrong, so the body is read.
+    const headers = { 'x-retell-signature': signRetellPayload('', API_KEY) };
     const res = await handler(
-      new Request(url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' }),
+      new Request(url, { method: 'POST', body: stream, headers, duplex: 'half' } as RequestInit & {
+        duplex: 'half';
+      }),
     );
     expect(res.status).toBe(413);
     // It stopped reading at the cap instead of draining an endless body.
@@ -284,6 +289,45 @@ describe('webhook responses', () => {
     expect(res.status).toBe(204);
     await vt.shutdown();
     expect(named('conversation')).toHaveLength(1);
+  });
+
+  it('checks the signature header before reading the body: a bad one costs no body bytes', async () => {
+    const { handler } = handlerWith();
+    for (const header of [null, 'v=1,d=00', `v=${Date.now() - 600_000},d=${'ab'.repeat(32)}`]) {
+      let pulled = 0;
+      const body = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            pulled++;
+            controller.enqueue(new Uint8Array(1024));
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      const res = await handler(
+        new Request(url, {
+          method: 'POST',
+          body,
+          headers: header ? { 'x-retell-signature': header } : {},
+          duplex: 'half',
+        } as RequestInit & { duplex: 'half' }),
+      );
+      expect(res.status).toBe(401);
+      expect(pulled).toBe(0);
+    }
+  });
+
+  it('a configuration mistake throws at construction; requests never do', () => {
+    const t = testVoxtrace();
+    const create = (options: object) => () =>
+      createRetellWebhookHandler(t.vt, options as Parameters<typeof createRetellWebhookHandler>[1]);
+    expect(create({ apiKey: process.env.VOXTRACE_SURELY_UNSET_KEY })).toThrow(
+      /apiKey is undefined: pass the Retell API key/,
+    );
+    expect(create({ apiKey: '' })).toThrow(/apiKey is empty/);
+    expect(create({ apiKey: '   ' })).toThrow(/apiKey is empty/);
+    expect(create({ apiKey: 42 })).toThrow(/apiKey is a number/);
+    expect(create({ apiKey: API_KEY, maxConcurrentBodies: 0 })).toThrow(/maxConcurrentBodies/);
   });
 
   it('503 after close()', async () => {
@@ -402,7 +446,38 @@ describe('outcomes and partial payloads', () => {
     // After "…for you." (ends 14.8 s), before "Your order…" (starts 16.4 s).
     expect(startMs(tool)).toBe(START + 14800);
     expect(endMs(tool)).toBe(START + 16400);
-    expect(tool.attributes['retell.tool.timing']).toBe('estimated');
+    expect(tool.attributes['retell.tool.timing']).toBe('word_gap');
+  });
+
+  it('an SDK-typed call (tool utterances without time): the tool span says its length is not measured', async () => {
+    const words = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        word: `w${i}`,
+        start: from + i * 0.4,
+        end: from + i * 0.4 + 0.3,
+      }));
+    const call: Retell.WebCallResponse = {
+      call_id: 'call_sdk_typed_tool',
+      agent_id: 'agent_1',
+      agent_version: 1,
+      call_type: 'web_call',
+      access_token: 'token',
+      call_status: 'ended',
+      start_timestamp: START,
+      end_timestamp: START + 12_000,
+      transcript_with_tool_calls: [
+        { role: 'user', content: 'Where is my order?', words: words(1, 4) },
+        { role: 'agent', content: 'Let me check.', words: words(3, 3) },
+        { role: 'tool_call_invocation', tool_call_id: 'tc1', name: 'lookup', arguments: '{}' },
+        { role: 'tool_call_result', tool_call_id: 'tc1', content: 'shipped', successful: true },
+        { role: 'agent', content: 'It shipped.', words: words(6, 2) },
+      ],
+    };
+    const { named } = await deliver(call as unknown as Call);
+    const tool = named('tool_call')[0]!;
+    // Drawn between "…check." (ends 4.1 s) and "It shipped." (6.0 s), and labelled as such.
+    expect([startMs(tool) - START, endMs(tool) - START]).toEqual([4100, 6000]);
+    expect(tool.attributes['retell.tool.timing']).toBe('word_gap');
   });
 
   it('an unsuccessful tool result marks the tool span as failed', async () => {

@@ -15,6 +15,8 @@ export const VAPI_TURN_ATTR = {
   turnLatencyIndex: 'vapi.turn_latency_index',
   /** Set on the `error` of a `hang` message. */
   hang: 'vapi.hang',
+  /** `server_answer` on a tool span ended at your answer because Vapi never sent its time of the result. */
+  toolTiming: 'vapi.tool.timing',
 } as const;
 
 /** Keys of the `conversation` span. */

@@ -5,13 +5,14 @@
  * | message | event |
  * |---|---|
  * | `speech-update` user started / stopped | `user.speech.started` / `user.speech.ended` |
- * | `speech-update` assistant started / stopped, `assistant.speechStarted` | `agent.speech.started` / `agent.speech.ended` |
+ * | `speech-update` assistant started / stopped, `assistant.speechStarted` | `agent.speech.started` (once per assistant turn, whichever comes first) / `agent.speech.ended` |
  * | `transcript` (user; final / partial) | `stt.final` / `stt.partial` |
  * | first `model-output` of a model turn | `llm.first_token` (the request's start is not sent: kept unknown) |
  * | `voice-input` | `tts.started` |
  * | `user-interrupted` | `user.interrupted` |
  * | `tool-calls`, legacy `function-call`, `tool_calls` in `conversation-update` | `tool.started` |
- * | `tool_call_result` in `conversation-update`, the `tool-calls` answer | `tool.ended` |
+ * | `tool_call_result` in `conversation-update` (Vapi's time of the result) | `tool.ended` (with your answer's result and error) |
+ * | your `tool-calls` answer | kept until Vapi's time of the result comes; `tool.ended` at the answer if it never does |
  * | `hang` | `error` (recoverable, layer of what the call waits on) |
  *
  * Live turns need transcripts: Vapi's default `serverMessages` include `speech-update` but not `transcript`,
@@ -43,7 +44,16 @@ export interface LiveCall {
   /** Turn events held back until the first transcript; `null` once released, or given up (too many). */
   held: VoiceEvent[] | null;
   /** Tool calls started live, by id. */
-  readonly tools: Map<string, { name: string; ended: boolean }>;
+  readonly tools: Map<string, LiveTool>;
+  /**
+   * The assistant is speaking (`speech-update` and `assistant.speechStarted` both say it starts; the latter
+   * once per TTS chunk): further starts are the same fact.
+   */
+  agentSpeaking: boolean;
+  /** `turn` of the current (or last) assistant turn, when a start said it. */
+  agentTurn: number | null;
+  /** The call sends the assistant's `speech-update`s: its stops end the assistant's turns. */
+  agentSpeechUpdates: boolean;
   /** `turnId` of the last model output that opened a model turn. */
   modelTurnId: string | null;
   /** The user stopped speaking and no model output came since. */
@@ -66,6 +76,9 @@ export function newLiveCall(conv: ConversationHandle): LiveCall {
     ownsTurns: false,
     held: [],
     tools: new Map(),
+    agentSpeaking: false,
+    agentTurn: null,
+    agentSpeechUpdates: false,
     modelTurnId: null,
     awaitingModel: false,
     voicePending: false,
@@ -76,6 +89,17 @@ export function newLiveCall(conv: ConversationHandle): LiveCall {
     providers: null,
   };
 }
+
+/** A tool call started live. */
+export interface LiveTool {
+  name: string;
+  ended: boolean;
+  /** Your server's answer, kept until Vapi says when it got the result. */
+  answer: { at: number; result?: unknown; error?: string } | null;
+}
+
+/** On a tool span ended at your server's answer, because Vapi's time of the result never came. */
+const TOOL_ENDED_AT_ANSWER = { [VAPI_TURN_ATTR.toolTiming]: 'server_answer' };
 
 /** Turn events held back per call before its first transcript, at most. */
 const MAX_HELD = 500;
@@ -118,8 +142,7 @@ function translate(call: LiveCall, message: VapiMessage, at: number): VoiceEvent
     case 'speech-update':
       return speech(call, message as z.infer<typeof speechUpdateSchema>, at);
     case 'assistant.speechStarted':
-      call.voicePending = false;
-      return [{ type: 'agent.speech.started', at }];
+      return agentStarted(call, (message as { turn?: number }).turn, at);
     case 'model-output': {
       const m = message as z.infer<typeof modelOutputSchema>;
       const newTurn = m.turnId !== undefined ? m.turnId !== call.modelTurnId : call.awaitingModel;
@@ -159,20 +182,62 @@ export function functionCallId(at: number): string {
   return `function-call-${at}`;
 }
 
-/** `tool.ended` events for a `tool-calls` answer (`{ results: [{ toolCallId, result?, error? }] }`). */
-export function toolResultEvents(call: LiveCall, response: unknown, at: number): VoiceEvent[] {
-  if (!response || typeof response !== 'object') return [];
-  const results = (response as { results?: unknown }).results;
+/** The results of a `tool-calls` answer or client result (`{ results: [{ toolCallId, result?, error? }] }`). */
+function answerResults(response: unknown): { id: string; result?: unknown; error?: string }[] {
+  const results =
+    response && typeof response === 'object' ? (response as { results?: unknown }).results : null;
   if (!Array.isArray(results)) return [];
-  const out: VoiceEvent[] = [];
-  for (const r of results) {
-    if (!r || typeof r !== 'object') continue;
+  return results.flatMap((r) => {
+    if (!r || typeof r !== 'object') return [];
     const { toolCallId, result, error } = r as { toolCallId?: unknown; result?: unknown; error?: unknown };
-    if (typeof toolCallId !== 'string') continue;
-    const ended = toolEnd(call, toolCallId, at, result);
-    if (!ended) continue;
-    if (typeof error === 'string' && error) ended.error = error.slice(0, 10_000);
-    out.push(ended);
+    if (typeof toolCallId !== 'string') return [];
+    return [
+      {
+        id: toolCallId,
+        ...(result !== undefined && { result }),
+        ...(typeof error === 'string' && error && { error: error.slice(0, 10_000) }),
+      },
+    ];
+  });
+}
+
+/** `tool.ended` events at `at` for results observed where they arrive (the web client's own messages). */
+export function toolResultEvents(call: LiveCall, response: unknown, at: number): VoiceEvent[] {
+  const out: VoiceEvent[] = [];
+  for (const r of answerResults(response)) {
+    const ended = toolEnd(call, r.id, at, r.result, r.error);
+    if (ended) out.push(ended);
+  }
+  return admit(call, out);
+}
+
+/**
+ * Keeps your server's answer to `tool-calls` (given at `at`): the tool ends when Vapi's
+ * `conversation-update` (or the report) says when Vapi got the result, which includes the way back.
+ * Returns how many open tool calls it answered.
+ */
+export function noteToolAnswer(call: LiveCall, response: unknown, at: number): number {
+  let noted = 0;
+  for (const r of answerResults(response)) {
+    const tool = call.tools.get(r.id);
+    if (!tool || tool.ended || tool.answer) continue;
+    tool.answer = {
+      at,
+      ...(r.result !== undefined && { result: r.result }),
+      ...(r.error && { error: r.error }),
+    };
+    noted++;
+  }
+  return noted;
+}
+
+/** Ends at your server's answer the tool calls whose result time Vapi never sent (the call is ending). */
+export function settleToolAnswers(call: LiveCall): VoiceEvent[] {
+  const out: VoiceEvent[] = [];
+  for (const [id, tool] of call.tools) {
+    if (tool.ended || !tool.answer) continue;
+    const ended = toolEnd(call, id, tool.answer.at, tool.answer.result, tool.answer.error);
+    if (ended) out.push({ ...ended, attributes: TOOL_ENDED_AT_ANSWER });
   }
   return admit(call, out);
 }
@@ -190,18 +255,50 @@ export function functionResultEvents(
   return admit(call, ended ? [ended] : []);
 }
 
-function speech(call: LiveCall, m: { status: string; role: string }, at: number): VoiceEvent[] {
+function speech(
+  call: LiveCall,
+  m: { status: string; role: string; turn?: number },
+  at: number,
+): VoiceEvent[] {
   const started = m.status === 'started';
   if (!started && m.status !== 'stopped') return [];
   if (m.role === 'user') {
-    if (!started) call.awaitingModel = true;
+    if (started)
+      call.agentSpeaking = false; // the assistant's next words are a new start
+    else call.awaitingModel = true;
     return [{ type: started ? 'user.speech.started' : 'user.speech.ended', at }];
   }
   if (m.role === 'assistant') {
-    if (started) call.voicePending = false;
-    return [{ type: started ? 'agent.speech.started' : 'agent.speech.ended', at }];
+    if (started) return agentStarted(call, m.turn, at, true);
+    call.agentSpeaking = false;
+    return [{ type: 'agent.speech.ended', at }];
   }
   return [];
+}
+
+/**
+ * The assistant starts speaking, said by `speech-update` and by `assistant.speechStarted` (once per TTS
+ * chunk): one `agent.speech.started` per assistant turn, at the first of them. While the assistant speaks,
+ * a start is the same fact; when the call sends no assistant `speech-update` (so no stop), a new `turn`
+ * number is a new start.
+ */
+function agentStarted(
+  call: LiveCall,
+  turn: number | undefined,
+  at: number,
+  fromSpeechUpdate = false,
+): VoiceEvent[] {
+  call.voicePending = false;
+  if (fromSpeechUpdate) call.agentSpeechUpdates = true;
+  const newTurn = turn !== undefined && call.agentTurn !== null && turn !== call.agentTurn;
+  const same = call.agentSpeaking
+    ? call.agentSpeechUpdates || !newTurn
+    : !fromSpeechUpdate && turn !== undefined && turn === call.agentTurn; // a late chunk of a finished turn
+  if (turn !== undefined && (!same || call.agentTurn === null)) call.agentTurn = turn;
+  if (same) return [];
+  call.agentSpeaking = true;
+  if (turn === undefined) call.agentTurn = null;
+  return [{ type: 'agent.speech.started', at }];
 }
 
 function transcript(
@@ -225,17 +322,30 @@ function toolStarts(call: LiveCall, calls: readonly ToolCallInfo[], at: number):
   const out: VoiceEvent[] = [];
   for (const c of calls) {
     if (call.tools.has(c.id)) continue;
-    call.tools.set(c.id, { name: c.name, ended: false });
+    call.tools.set(c.id, { name: c.name, ended: false, answer: null });
     out.push({ type: 'tool.started', at, name: c.name, callId: c.id, arguments: c.arguments });
   }
   return out;
 }
 
-function toolEnd(call: LiveCall, id: string, at: number, result: unknown): VoiceEventOfToolEnded | null {
+function toolEnd(
+  call: LiveCall,
+  id: string,
+  at: number,
+  result: unknown,
+  error?: string,
+): VoiceEventOfToolEnded | null {
   const tool = call.tools.get(id);
   if (!tool || tool.ended) return null;
   tool.ended = true;
-  return { type: 'tool.ended', at, name: tool.name, callId: id, ...(result !== undefined && { result }) };
+  return {
+    type: 'tool.ended',
+    at,
+    name: tool.name,
+    callId: id,
+    ...(result !== undefined && { result }),
+    ...(error && { error }),
+  };
 }
 
 type VoiceEventOfToolEnded = Extract<VoiceEvent, { type: 'tool.ended' }>;
@@ -248,7 +358,10 @@ function conversationTools(call: LiveCall, m: z.infer<typeof conversationUpdateS
     if (item.role === 'tool_calls')
       out.push(...toolStarts(call, (item.toolCalls ?? []).map(readToolCall), item.time));
     else if (item.role === 'tool_call_result' && item.toolCallId) {
-      const ended = toolEnd(call, item.toolCallId, item.time, item.result);
+      // Vapi's time of the result; the answer your server gave (if it went through the handler) says more.
+      const answer = call.tools.get(item.toolCallId)?.answer;
+      const result = answer && 'result' in answer ? answer.result : item.result;
+      const ended = toolEnd(call, item.toolCallId, item.time, result, answer?.error);
       if (ended) out.push(ended);
     }
   }

@@ -16,7 +16,13 @@
  * After `status-update: ended` a live call waits `reportTimeoutMs` for its report, then ends with the
  * status's outcome. A report for a call that already ended here (a repeated delivery) is ignored.
  */
-import type { ConversationRecord, DiagnosticHandler, EventAttributes, Voxtrace } from '@voxtrace/core';
+import {
+  type ConversationRecord,
+  describeError,
+  type DiagnosticHandler,
+  type EventAttributes,
+  type Voxtrace,
+} from '@voxtrace/core';
 import { VAPI_CALL_ATTR } from './attributes.js';
 import { callAttributes, toEpochMs } from './call.js';
 import { diagnose } from './diagnose.js';
@@ -27,7 +33,8 @@ import {
   type LiveCall,
   liveEvents,
   newLiveCall,
-  toolResultEvents,
+  noteToolAnswer,
+  settleToolAnswers,
 } from './live.js';
 import { endedReasonAttributes, endedReasonError, planReport } from './report.js';
 import type { VapiEndOfCallReport, VapiMessage } from './schemas.js';
@@ -110,8 +117,12 @@ export function observeVapiMessage(
 
 /**
  * Records what your answer to a `tool-calls` (`{ results: [{ toolCallId, result?, error? }] }`) or legacy
- * `function-call` (`{ result }`) message says: the tool calls end at `at` (epoch ms, default now). The webhook
- * handler does this with `onMessage`'s return value. Never throws.
+ * `function-call` (`{ result }`) message says. A `tool-calls` answer is kept: its tool calls end when Vapi
+ * says it got the results (the `tool_call_result` time of the next `conversation-update`, else the
+ * report), which includes the way back to Vapi; only a call that ends without either ends them at `at`
+ * (epoch ms, default now; marked `vapi.tool.timing: "server_answer"`). A legacy `function-call` has no
+ * id to match, so it ends at `at`. The webhook handler does this with `onMessage`'s return value. Never
+ * throws.
  */
 export function observeVapiResponse(
   vt: Voxtrace,
@@ -127,14 +138,25 @@ export function observeVapiResponse(
 }
 
 function internalError(vt: Voxtrace, options: VapiObserveOptions, err: unknown): VapiObserveResult {
-  diagnose(vt, options.onDiagnostic, { code: 'adapter_error', message: `vapi: ${String(err)}`, detail: err });
+  // The options may be what failed: read them once more, guarded.
+  let onDiagnostic: VapiObserveOptions['onDiagnostic'];
+  try {
+    onDiagnostic = options.onDiagnostic;
+  } catch {
+    // No callback, then.
+  }
+  diagnose(vt, onDiagnostic, {
+    code: 'adapter_error',
+    message: `vapi: ${describeError(err)}`,
+    detail: err,
+  });
   return {
     ok: false,
     type: '',
     callId: null,
     action: 'invalid',
     events: 0,
-    problems: [`internal error: ${String(err)}`],
+    problems: [`internal error: ${describeError(err)}`],
   };
 }
 
@@ -210,10 +232,12 @@ class VapiCalls {
     const call = callId ? this.live.get(callId) : undefined;
     if (!call) return { ...base, action: 'ignored', events: 0, reason: 'no live call' };
     const at = options.at ?? (options.now ?? Date.now)();
-    const events =
-      parsed.type === 'function-call'
-        ? functionResultEvents(call, functionCallId(m.timestamp ?? at), response, at)
-        : toolResultEvents(call, response, at);
+    if (parsed.type !== 'function-call') {
+      // The tools end when Vapi says it got the results (`conversation-update`), not when you answered.
+      const noted = noteToolAnswer(call, response, at);
+      return { ...base, action: noted ? 'recorded' : 'ignored', events: 0 };
+    }
+    const events = functionResultEvents(call, functionCallId(m.timestamp ?? at), response, at);
     for (const e of events) call.conv.record(e);
     return { ...base, action: events.length ? 'recorded' : 'ignored', events: events.length };
   }
@@ -300,6 +324,7 @@ class VapiCalls {
         ...this.liveAttributes(call),
         ...(reason && endedReasonAttributes(reason)),
       };
+      for (const e of settleToolAnswers(call)) call.conv.record(e);
       this.finish(id);
       call.conv.end({
         endedAt: call.ended.at,
@@ -309,7 +334,7 @@ class VapiCalls {
     } catch (err) {
       diagnose(this.vt, options.onDiagnostic, {
         code: 'adapter_error',
-        message: `vapi: ${String(err)}`,
+        message: `vapi: ${describeError(err)}`,
         conversationId: id,
       });
     }
@@ -356,12 +381,14 @@ class VapiCalls {
     else if (live?.ownsTurns) {
       // Tool calls the live path saw start but not end: their results are in the report.
       for (const e of plan.events) {
-        const tool = e.type === 'tool.ended' ? live.tools.get(e.callId) : undefined;
+        if (e.type !== 'tool.ended') continue;
+        const tool = live.tools.get(e.callId);
         if (tool && !tool.ended) {
           tool.ended = true;
-          record(e);
+          record(tool.answer?.error ? { ...e, error: tool.answer.error } : e);
         }
       }
+      settleToolAnswers(live).forEach(record);
     }
     if (plan.fatal && !live?.fatalRecorded) record(plan.fatal);
     const turnSource = replay ? (plan.events.length ? 'report' : 'none') : live?.ownsTurns ? 'live' : 'none';

@@ -16,12 +16,14 @@
  *
  * All times are the browser's clock (`now`), so latencies never mix two clocks.
  */
-import type {
-  ConversationHandle,
-  DiagnosticHandler,
-  EventAttributes,
-  VoiceEvent,
-  Voxtrace,
+import {
+  type ConversationHandle,
+  checkFactoryArguments,
+  describeError,
+  type DiagnosticHandler,
+  type EventAttributes,
+  type VoiceEvent,
+  type Voxtrace,
 } from '@voxtrace/core';
 import { VAPI_CALL_ATTR } from './attributes.js';
 import { toEpochMs } from './call.js';
@@ -74,6 +76,11 @@ export function instrumentVapiWebClient(
   vt: Voxtrace,
   options: VapiWebClientOptions = {},
 ): VapiWebClientInstrumentation {
+  checkFactoryArguments('instrumentVapiWebClient', vt, options);
+  if (typeof vapi?.on !== 'function' || typeof vapi.removeListener !== 'function')
+    throw new TypeError(
+      'instrumentVapiWebClient: the client must be a Vapi web SDK instance (on, removeListener)',
+    );
   const now = options.now ?? Date.now;
   const endDelay = options.speechEndDelayMs ?? SPEECH_END_DELAY_MS;
   let state = fresh(options.callId ?? null);
@@ -242,7 +249,7 @@ export function instrumentVapiWebClient(
       } catch (err) {
         diagnose(vt, options.onDiagnostic, {
           code: 'adapter_error',
-          message: `vapi web ${event}: ${String(err)}`,
+          message: `vapi web ${event}: ${describeError(err)}`,
           detail: err,
         });
       }

@@ -68,7 +68,7 @@ describe('each fixture through observeVapiMessage', () => {
     expect(rec.outcome).toBe('completed');
   });
 
-  it('tool-calls (docs shape, arguments object) becomes a tool span ended by the answer', () => {
+  it('tool-calls (docs shape, arguments object) becomes a tool span ended at Vapi’s time of the result', () => {
     h = harness();
     const body = fixture('vapi-tool-calls.json');
     const call = (body.message as { call: unknown }).call;
@@ -98,20 +98,34 @@ describe('each fixture through observeVapiMessage', () => {
       events: 1,
     });
     const answer = { results: [{ toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF', result: 'sunny' }] };
+    // The answer is kept: the tool ends when Vapi says it got the result.
     expect(observeVapiResponse(h.vt, body, answer, { at: 1678901235067 })).toMatchObject({
       action: 'recorded',
-      events: 1,
+      events: 0,
+    });
+    const result = {
+      role: 'tool_call_result',
+      toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF',
+      name: 'get_weather',
+    };
+    observeVapiMessage(h.vt, {
+      message: {
+        type: 'conversation-update',
+        timestamp: 1678901235900,
+        call,
+        messages: [{ ...result, result: 'sunny', time: 1678901235800, secondsFromStart: 5.8 }],
+      },
     });
     const rec = h.vt.getConversation('call-uuid')!.end({ endedAt: 1678901240000 });
     expect(rec.turns[0]!.tools[0]).toMatchObject({
       name: 'get_weather',
       arguments: { location: 'San Francisco' },
       result: 'sunny',
-      durationMs: 500,
+      durationMs: 1678901235800 - 1678901234567,
     });
     const span = h.spans('tool_call')[0]!;
     expect(attr(span, 'gen_ai.tool.call.id')).toBe('toolu_01DTPAzUm5Gk3zxrpJ969oMF');
-    expect(ms(span.endTime) - ms(span.startTime)).toBe(500);
+    expect(ms(span.endTime) - ms(span.startTime)).toBe(1678901235800 - 1678901234567);
   });
 
   it('end-of-call-report alone: the whole call (detailed in report.test.ts)', () => {

@@ -7,6 +7,7 @@ import {
   type VapiWebhookOptions,
 } from '@voxtrace/vapi';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawRequest } from '../../core/test/support/raw-http.js';
 import {
   CALL_ID,
   createServer,
@@ -76,7 +77,7 @@ describe('each fixture through the handler over HTTP', () => {
     expect(tool).toHaveLength(1);
   });
 
-  it('returns the onMessage answer to tool-calls, and the tool span ends when the answer is ready', async () => {
+  it('returns the onMessage answer to tool-calls; the tool span ends at Vapi’s time of the result', async () => {
     h = harness();
     let clock = 1_678_901_234_567 + 40; // 40 ms after Vapi's timestamp
     const handler = createVapiWebhookHandler(h.vt, {
@@ -119,6 +120,21 @@ describe('each fixture through the handler over HTTP', () => {
     expect(await res.json()).toEqual({
       results: [{ toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF', result: '18°C, clear' }],
     });
+    // Vapi's time of the result (it includes the way back), not the 700 ms the handler took, ends the tool.
+    await post({
+      type: 'conversation-update',
+      timestamp: 1_678_901_235_600,
+      messages: [
+        {
+          role: 'tool_call_result',
+          toolCallId: 'toolu_01DTPAzUm5Gk3zxrpJ969oMF',
+          name: 'get_weather',
+          result: '18°C, clear',
+          time: 1_678_901_235_510,
+          secondsFromStart: 5.5,
+        },
+      ],
+    });
     const conv = h.vt.getConversation('call-uuid')!;
     const rec = conv.end();
     const tool = rec.turns[0]!.tools[0]!;
@@ -128,7 +144,7 @@ describe('each fixture through the handler over HTTP', () => {
       result: '18°C, clear',
     });
     expect(tool.startedAt).toBe(1_678_901_234_567);
-    expect(tool.durationMs).toBe(700);
+    expect(tool.durationMs).toBe(1_678_901_235_510 - 1_678_901_234_567);
   });
 
   it('passes a Response from onMessage through as is', async () => {
@@ -228,6 +244,35 @@ describe('bad input: the right status, no throw, nothing else lost', () => {
     // Nothing else lost: the next good request goes through.
     expect((await post(fixtureText('vapi-end-of-call-report.json'))).status).toBe(200);
     expect(h.conversations).toHaveLength(1);
+  });
+
+  it('answers 408 to a body that trickles past bodyTimeoutMs, and 503 with Retry-After when busy', async () => {
+    const post = await serve({ bodyTimeoutMs: 400, maxConcurrentBodies: 1, maxQueuedBodies: 0 });
+    const slow = rawRequest({
+      port,
+      path: '/vapi',
+      headers: { 'x-vapi-secret': SECRET },
+      body: { total: 100, chunkBytes: 1, intervalMs: 100 },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const busy = await rawRequest({
+      port,
+      path: '/vapi',
+      headers: { 'x-vapi-secret': SECRET },
+      body: { total: 10 },
+    });
+    expect(busy.status).toBe(503);
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(JSON.parse(busy.body)).toMatchObject({ error: 'busy' });
+    const timedOut = await slow;
+    expect(timedOut.status).toBe(408);
+    expect(JSON.parse(timedOut.body)).toEqual({
+      error: 'request timeout',
+      reason: 'body not received within 400 ms (bodyTimeoutMs)',
+    });
+    expect(timedOut.elapsedMs).toBeLessThan(2000);
+    // Nothing else lost: the next message goes through.
+    expect((await post(fixtureText('vapi-speech-update.json'))).status).toBe(200);
   });
 
   it('answers 405 to other methods and 500 when onMessage throws', async () => {

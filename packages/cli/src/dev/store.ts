@@ -1,8 +1,12 @@
 /**
  * The last N conversations, rebuilt from voxtrace spans that arrive in any order and in many batches
  * (turns before their conversation span, components before or after their turn, retried batches
- * twice). Memory is bounded: a ring of conversations (the least recently updated goes first), a cap
- * on spans per conversation, and rings of latency samples for the percentile panel.
+ * twice). Memory is bounded in bytes, not only in counts: every attribute value is capped
+ * (`maxValueBytes`), the spans held are accounted (an estimate of what they keep alive, see
+ * `cap.ts`) against `maxBytes`, and past it the least recently updated conversations are evicted,
+ * whole, until the store fits; one conversation may hold at most a quarter of the budget (its further
+ * spans are dropped and counted, like those past `maxSpansPerConversation`). The conversation count
+ * is a ring too, and the latency samples of the percentile panel are rings.
  */
 import { ATTR, type LatencyComponent, SPAN } from '@voxtrace/core';
 import {
@@ -12,6 +16,7 @@ import {
   latencyView,
   type TurnSample,
 } from './latency.js';
+import { SpanCapper } from './cap.js';
 import { numberOf, type ReceivedSpan } from './span.js';
 import {
   type ConversationSpans,
@@ -27,6 +32,13 @@ export interface StoreOptions {
   maxConversations?: number;
   /** Spans kept per conversation; beyond it only the `conversation` span is still taken. Default 5000. */
   maxSpansPerConversation?: number;
+  /**
+   * Estimated bytes of span data held at most (see {@link DEFAULT_MAX_BYTES}); past it the least recently
+   * updated conversations are evicted whole. One conversation may hold a quarter of it.
+   */
+  maxBytes?: number;
+  /** Estimated bytes of one attribute value (2 per character) kept at most; longer ones are cut. Default 8 KiB. */
+  maxValueBytes?: number;
   /** Turn and component latency samples kept for the percentile panel. Default 20 000 each. */
   maxSamples?: number;
   /** Trailing window of each percentile point and of the "current" figures. Default 60 s. */
@@ -42,11 +54,22 @@ export interface StoreStats {
   ignoredSpans: number;
   /** Spans seen twice (a retried batch). */
   duplicateSpans: number;
-  /** Spans dropped at the per-conversation cap. */
+  /** Spans dropped at the per-conversation caps (span count or bytes). */
   droppedSpans: number;
-  /** Conversations pushed out of the ring. */
+  /** Conversations evicted: pushed out of the ring, or to stay within the byte budget. */
   evictedConversations: number;
+  /** Of those, the ones evicted to stay within the byte budget. */
+  evictedForBytes: number;
+  /** Estimated bytes of the spans held now. */
+  bytes: number;
+  /** The byte budget. */
+  maxBytes: number;
+  /** Attribute values (and names, event lists) that were cut to their cap. */
+  truncatedValues: number;
 }
+
+/** Default byte budget of the spans held: 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 interface Entry extends ConversationSpans {
   conversation: ReceivedSpan | null;
@@ -54,6 +77,7 @@ interface Entry extends ConversationSpans {
   children: Map<string, ReceivedSpan[]>;
   spanIds: Set<string>;
   droppedSpans: number;
+  bytes: number;
 }
 
 const NAMES = new Set<string>(Object.values(SPAN));
@@ -64,6 +88,7 @@ const PARTS: [LatencyComponent, string][] = [
   ['tool', ATTR.turnLatencyTool],
   ['tts', ATTR.turnLatencyTts],
   ['other', ATTR.turnLatencyOther],
+  ['unmeasured', ATTR.turnLatencyUnmeasured],
 ];
 
 /** See the module comment. */
@@ -78,9 +103,15 @@ export class ConversationStore {
     duplicateSpans: 0,
     droppedSpans: 0,
     evictedConversations: 0,
+    evictedForBytes: 0,
+    bytes: 0,
+    maxBytes: 0,
+    truncatedValues: 0,
   };
   private readonly maxConversations: number;
   private readonly maxSpans: number;
+  private readonly maxBytes: number;
+  private readonly capper: SpanCapper;
   private readonly maxSamples: number;
   private readonly windowMs: number;
   private version_ = 0;
@@ -89,6 +120,9 @@ export class ConversationStore {
   constructor(options: StoreOptions = {}) {
     this.maxConversations = positive(options.maxConversations, 200, 'maxConversations');
     this.maxSpans = positive(options.maxSpansPerConversation, 5000, 'maxSpansPerConversation');
+    this.maxBytes = positive(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes');
+    this.counts.maxBytes = this.maxBytes;
+    this.capper = new SpanCapper(positive(options.maxValueBytes, 8192, 'maxValueBytes'));
     this.maxSamples = positive(options.maxSamples, 20_000, 'maxSamples');
     this.windowMs = positive(options.windowMs, 60_000, 'windowMs');
   }
@@ -101,7 +135,8 @@ export class ConversationStore {
   /** Takes a batch of spans; those that are not voxtrace's are counted and ignored. */
   ingest(spans: readonly ReceivedSpan[]): void {
     let changed = false;
-    for (const span of spans) {
+    for (const received of spans) {
+      const span = withDesignName(received);
       const conversationId = span.attributes[ATTR.conversationId];
       if (!NAMES.has(span.name) || typeof conversationId !== 'string') {
         this.counts.ignoredSpans++;
@@ -151,37 +186,41 @@ export class ConversationStore {
     return { ...this.counts, conversations: this.entries.size };
   }
 
-  private add(span: ReceivedSpan, conversationId: string): boolean {
-    let e = this.entries.get(span.traceId);
+  private add(received: ReceivedSpan, conversationId: string): boolean {
+    const traceId = received.traceId;
+    let e = this.entries.get(traceId);
     if (e) {
-      // Most recently updated last: the ring evicts from the front.
-      this.entries.delete(span.traceId);
-      this.entries.set(span.traceId, e);
+      // Most recently updated last: evictions take the front.
+      this.entries.delete(traceId);
+      this.entries.set(traceId, e);
     } else {
       e = {
-        traceId: span.traceId,
+        traceId,
         conversationId,
         conversation: null,
         turns: new Map(),
         children: new Map(),
         spanIds: new Set(),
         droppedSpans: 0,
+        bytes: 0,
       };
-      this.entries.set(span.traceId, e);
-      this.evict();
+      this.entries.set(traceId, e);
+      while (this.entries.size > this.maxConversations) this.evictOldest();
     }
-    if (e.spanIds.has(span.spanId)) {
+    if (e.spanIds.has(received.spanId)) {
       this.counts.duplicateSpans++;
       return false;
     }
-    if (e.spanIds.size >= this.maxSpans && span.name !== SPAN.conversation) {
-      e.droppedSpans++;
-      this.counts.droppedSpans++;
-      return true;
-    }
+    const isConversation = received.name === SPAN.conversation;
+    if (e.spanIds.size >= this.maxSpans && !isConversation) return this.dropSpan(e);
+    const { span, bytes, truncated } = this.capper.cap(received);
+    this.counts.truncatedValues += truncated;
+    if (e.bytes + bytes > this.maxBytes / 4 && !isConversation) return this.dropSpan(e);
     e.spanIds.add(span.spanId);
+    e.bytes += bytes;
+    this.counts.bytes += bytes;
     this.counts.spans++;
-    if (span.name === SPAN.conversation) {
+    if (isConversation) {
       e.conversation = span;
       e.conversationId = conversationId;
     } else if (span.name === SPAN.turn) {
@@ -195,6 +234,17 @@ export class ConversationStore {
       for (const c of componentSamples(span))
         this.sample(this.componentSamples, `${span.spanId}/${c.metric}`, c);
     }
+    // Over budget: the least recently updated conversations go, whole; the one just updated stays.
+    while (this.counts.bytes > this.maxBytes && this.entries.size > 1) {
+      this.evictOldest();
+      this.counts.evictedForBytes++;
+    }
+    return true;
+  }
+
+  private dropSpan(e: Entry): true {
+    e.droppedSpans++;
+    this.counts.droppedSpans++;
     return true;
   }
 
@@ -203,12 +253,23 @@ export class ConversationStore {
     if (ring.size > this.maxSamples) ring.delete(ring.keys().next().value!);
   }
 
-  private evict(): void {
-    while (this.entries.size > this.maxConversations) {
-      this.entries.delete(this.entries.keys().next().value!);
-      this.counts.evictedConversations++;
-    }
+  private evictOldest(): void {
+    const [traceId, e] = this.entries.entries().next().value!;
+    this.entries.delete(traceId);
+    this.counts.bytes -= e.bytes;
+    this.counts.evictedConversations++;
   }
+}
+
+/**
+ * The span under the span model's name: with `spanNames: 'genai'`, LLM and tool spans are named
+ * `chat {model}` and `execute_tool {tool}`; their `gen_ai.operation.name` says which they are.
+ */
+function withDesignName(span: ReceivedSpan): ReceivedSpan {
+  if (NAMES.has(span.name)) return span;
+  const op = span.attributes[ATTR.genAiOperationName];
+  const name = op === 'chat' ? SPAN.llm : op === 'execute_tool' ? SPAN.tool : null;
+  return name ? { ...span, name } : span;
 }
 
 function turnSample(span: ReceivedSpan): TurnSample {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ErrorLayer } from '../events.js';
 import type { Layer } from '../thresholds.js';
-import type { CounterName, Series, WindowView } from './window.js';
+import type { CounterName, Series, WindowReader } from './window.js';
 
 /** Names of every figure a rule can test. */
 export const monitorMetricSchema = z.enum([
@@ -60,7 +60,7 @@ export type Attribution =
 
 /** Context a reading needs beyond the window. */
 export interface MeasureContext {
-  view: WindowView;
+  view: WindowReader;
   /** P90 of the same hour of the week in an earlier week, with its sample count. */
   baseline: Reading;
   workersActive: number;
@@ -83,7 +83,7 @@ const percentile =
 
 /** `part / whole`, `null` when `whole` is 0; the denominator is the sample count. */
 const ratio =
-  (part: CounterName | ((v: WindowView) => number), whole: CounterName | ((v: WindowView) => number)) =>
+  (part: CounterName | ((v: WindowReader) => number), whole: CounterName | ((v: WindowReader) => number)) =>
   ({ view }: MeasureContext): Reading => {
     const p = typeof part === 'function' ? part(view) : view.count(part);
     const w = typeof whole === 'function' ? whole(view) : view.count(whole);
@@ -162,7 +162,7 @@ export const MEASURES: Record<MonitorMetric, Measure> = {
   },
   networkLatencyP90Ms: {
     unit: 'ms',
-    label: 'network/other part of the turn P90',
+    label: 'network/transport part of the turn P90',
     attribution: fixed('network'),
     read: percentile('network', 0.9),
   },
@@ -316,7 +316,7 @@ export const ERROR_LAYERS = [
 ] as const satisfies readonly ErrorLayer[];
 
 /** The layer with the most errors in the window, or `null` without errors. */
-export function errorLayerOf(view: WindowView): ErrorLayer | null {
+export function errorLayerOf(view: WindowReader): ErrorLayer | null {
   let best: ErrorLayer | null = null;
   let most = 0;
   for (const layer of ERROR_LAYERS) {
@@ -329,7 +329,10 @@ export function errorLayerOf(view: WindowView): ErrorLayer | null {
   return best;
 }
 
-/** Breakdown parts and the layer each names (`other` is network/transport). */
+/**
+ * Breakdown parts and the layer each names (`network` is `breakdown.other` of fully measured turns;
+ * `unmeasured` time names no layer).
+ */
 const PARTS = [
   ['part.stt', 'stt'],
   ['part.turn_detection', 'turn_detection'],
@@ -340,7 +343,7 @@ const PARTS = [
 ] as const satisfies readonly (readonly [Series, Layer])[];
 
 /** Each layer's share of the turn latency at quantile `q` (its part's quantile over the turn's). */
-export function latencyShares(view: WindowView, q: number): Partial<Record<Layer, number>> {
+export function latencyShares(view: WindowReader, q: number): Partial<Record<Layer, number>> {
   const shares: Partial<Record<Layer, number>> = {};
   const total = view.quantile('e2e', q);
   if (total === null || total <= 0) return shares;
@@ -356,7 +359,7 @@ export function latencyShares(view: WindowView, q: number): Partial<Record<Layer
  * quantile reaches `bottleneckShare` (seed 000: "a single bottleneck … usually accounts for 60-70 %
  * of total latency"). `null` when no layer dominates.
  */
-export function latencyLayerOf(view: WindowView, q: number, bottleneckShare: number): Layer | null {
+export function latencyLayerOf(view: WindowReader, q: number, bottleneckShare: number): Layer | null {
   let best: Layer | null = null;
   let top = 0;
   for (const [layer, share] of Object.entries(latencyShares(view, q)) as [Layer, number][]) {

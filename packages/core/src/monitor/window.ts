@@ -35,7 +35,7 @@ export function quantileOf(sketch: Sketch | null, q: number): number | null {
 /**
  * Latency series with a sketch per bucket. `e2e` is the turn latency; then each component's own
  * figure (STT latency, end-of-turn delay, LLM TTFT and total, tool duration, TTS TTFB, and the
- * network/other remainder of the turn); then each component's part of the turn latency
+ * network part of turns whose whole wait was measured: `networkMs`); then each component's part of the turn latency
  * (`TurnRecord.breakdown`), which names the layer of a latency breach.
  */
 export const SERIES = [
@@ -134,14 +134,30 @@ export class Bucket {
   }
 }
 
+/**
+ * The window's buckets merged, as rules and measures read it. An interface, so that the public types name no
+ * third-party sketch type.
+ */
+export interface WindowReader {
+  /** Start (inclusive) of the buckets merged, epoch ms. */
+  readonly from: number;
+  /** End (exclusive) of the buckets merged, epoch ms. */
+  readonly to: number;
+  /** A counter's sum over the window. */
+  count(name: CounterName): number;
+  /** Number of values of a latency series. */
+  samples(series: Series): number;
+  /** Quantile `q` of a latency series in ms, or `null` with no data. */
+  quantile(series: Series, q: number): number | null;
+}
+
 /** The window's buckets merged: what the rules and the snapshot read. */
-export class WindowView {
+export class WindowView implements WindowReader {
   constructor(
-    /** Start (inclusive) and end (exclusive) of the buckets merged, epoch ms. */
     readonly from: number,
     readonly to: number,
-    readonly counters: Float64Array,
-    readonly sketches: readonly (Sketch | null)[],
+    private readonly counters: Float64Array,
+    private readonly sketches: readonly (Sketch | null)[],
   ) {}
 
   /** A counter's sum over the window. */
@@ -157,6 +173,11 @@ export class WindowView {
   /** Quantile `q` of a latency series in ms, or `null` with no data. */
   quantile(series: Series, q: number): number | null {
     return quantileOf(this.sketches[S[series]] ?? null, q);
+  }
+
+  /** The merged sketch of a latency series (an incident starts its own from it), or `null` with no data. */
+  sketch(series: Series): Sketch | null {
+    return this.sketches[S[series]] ?? null;
   }
 }
 
