@@ -7,10 +7,20 @@
 export { ATTR, SPAN } from './attributes.js';
 export {
   applyContentPolicy,
+  applyErrorPolicy,
+  type ContentField,
   type ContentMode,
+  type ContentOptions,
+  type ContentRedactor,
+  contentModeFromEnv,
   ibanValid,
+  LOOKAHEAD_CHARS,
   luhnValid,
+  MAX_ATTRIBUTE_CHARS,
+  MAX_ATTRIBUTE_KEY_CHARS,
   MAX_CONTENT_CHARS,
+  REDACTION_FAILED,
+  REDACTOR_PAUSE_MS,
   redact,
 } from './content.js';
 export {

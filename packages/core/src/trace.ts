@@ -24,7 +24,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ATTR, SPAN } from './attributes.js';
-import { applyContentPolicy, type ContentMode, redact } from './content.js';
+import { capAttribute, capAttributes, type ContentPolicy } from './content.js';
 import { type DerivedIdGenerator, rootSpanIdForConversation } from './ids.js';
 import type { ComponentCall, ConversationRecord, TurnError, TurnRecord } from './records.js';
 import { genAiSpanName, resolveConventions, type SpanConventions } from './semconv.js';
@@ -33,7 +33,8 @@ import type { ConversationInfo, ConversationSink } from './sink.js';
 /** Options of {@link TraceSink}. */
 export interface TraceSinkOptions {
   tracer: Tracer;
-  content: ContentMode;
+  /** What content and error messages become on spans. */
+  content: ContentPolicy;
   /** voxtrace's own provider's generator: conversation spans become true roots with the derived id. */
   idGenerator?: DerivedIdGenerator;
   /** Span naming and GenAI convention version. Default: voxtrace's names, from `OTEL_SEMCONV_STABILITY_OPT_IN`. */
@@ -70,11 +71,13 @@ export class TraceSink {
    * conversation id, the same in every process.
    */
   startConversation(info: ConversationInfo): ConversationSink & { traceId: string } {
+    const id = capAttribute(info.id);
+    const platform = capAttribute(info.platform);
     const attributes: Attributes = {
-      ...info.attributes,
-      [ATTR.conversationId]: info.id,
-      [ATTR.genAiConversationId]: info.id,
-      [ATTR.platform]: info.platform,
+      ...capAttributes(info.attributes),
+      [ATTR.conversationId]: id,
+      [ATTR.genAiConversationId]: id,
+      [ATTR.platform]: platform,
     };
     const options = { kind: SpanKind.SERVER, startTime: info.startedAt, attributes };
     const { tracer, idGenerator } = this.opts;
@@ -97,24 +100,16 @@ export class TraceSink {
     const omitted: Omitted = { turns: 0, spans: 0 };
     return {
       traceId,
-      turn: (turn) => this.turn(ctx, turn, info.platform, omitted),
+      turn: (turn) => this.turn(ctx, turn, id, platform, omitted),
       end: (record) => this.end(span, record, omitted),
     };
   }
 
-  /** Content under the policy; a value that cannot be read (a throwing proxy or getter) shows as such. */
-  private text(value: unknown): string | undefined {
-    try {
-      return applyContentPolicy(this.opts.content, value);
-    } catch {
-      return this.opts.content === 'none' ? undefined : '[unreadable]';
-    }
-  }
-
   // Attribute objects are single literals: null or undefined values are dropped by OpenTelemetry,
-  // and one literal per span kind keeps the hot path free of megamorphic property stores.
-  private turn(parent: Context, t: TurnRecord, platform: string, omitted: Omitted): void {
-    const { tracer } = this.opts;
+  // and one literal per span kind keeps the hot path free of megamorphic property stores. Every string
+  // is capped (content and errors by the content policy, which never throws, the rest by `capAttribute(s)`).
+  private turn(parent: Context, t: TurnRecord, id: string, platform: string, omitted: Omitted): void {
+    const { tracer, content } = this.opts;
     // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
     const pending = this.unattachedErrors(t);
     const spans =
@@ -131,10 +126,10 @@ export class TraceSink {
       return;
     }
     const b = t.breakdown;
-    const transcript = t.stt ? this.text(t.stt.transcript) : undefined;
+    const transcript = t.stt ? content.content(t.stt.transcript, 'transcript', id) : undefined;
     const attributes: SpanAttributes = {
-      ...t.attributes,
-      [ATTR.conversationId]: t.conversationId,
+      ...capAttributes(t.attributes),
+      [ATTR.conversationId]: id,
       [ATTR.platform]: platform,
       [ATTR.turnIndex]: t.index,
       [ATTR.turnInitiator]: t.initiator,
@@ -167,8 +162,8 @@ export class TraceSink {
     if (t.stt) {
       const s = t.stt;
       const a: SpanAttributes = {
-        ...s.attributes,
-        [ATTR.conversationId]: t.conversationId,
+        ...capAttributes(s.attributes),
+        [ATTR.conversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.componentProvider]: s.provider,
         [ATTR.componentModel]: s.model,
@@ -183,8 +178,8 @@ export class TraceSink {
     if (t.turnDetection) {
       const d = t.turnDetection;
       const a: SpanAttributes = {
-        ...d.attributes,
-        [ATTR.conversationId]: t.conversationId,
+        ...capAttributes(d.attributes),
+        [ATTR.conversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.componentLatencyMs]: d.delayMs,
       };
@@ -193,9 +188,9 @@ export class TraceSink {
     const { spanNames, genAiSystem } = this.conventions;
     t.llm.forEach((c, i) => {
       const a: SpanAttributes = {
-        ...c.attributes,
-        [ATTR.conversationId]: t.conversationId,
-        [ATTR.genAiConversationId]: t.conversationId,
+        ...capAttributes(c.attributes),
+        [ATTR.conversationId]: id,
+        [ATTR.genAiConversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'chat',
         [ATTR.componentProvider]: c.provider,
@@ -208,8 +203,8 @@ export class TraceSink {
         [ATTR.genAiTimeToFirstChunk]: c.ttftMs === null ? null : c.ttftMs / 1000,
         [ATTR.genAiInputTokens]: c.inputTokens,
         [ATTR.genAiOutputTokens]: c.outputTokens,
-        [ATTR.llmInput]: this.text(c.input),
-        [ATTR.llmOutput]: this.text(c.output),
+        [ATTR.llmInput]: content.content(c.input, 'llm.input', id),
+        [ATTR.llmOutput]: content.content(c.output, 'llm.output', id),
       };
       const last = i === t.llm.length - 1;
       const name = spanNames === 'genai' ? genAiSpanName('chat', c.model) : SPAN.llm;
@@ -218,17 +213,17 @@ export class TraceSink {
     });
     t.tools.forEach((c, i) => {
       const a: SpanAttributes = {
-        ...c.attributes,
-        [ATTR.conversationId]: t.conversationId,
-        [ATTR.genAiConversationId]: t.conversationId,
+        ...capAttributes(c.attributes),
+        [ATTR.conversationId]: id,
+        [ATTR.genAiConversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'execute_tool',
-        [ATTR.genAiToolName]: c.name,
-        [ATTR.genAiToolCallId]: c.callId,
+        [ATTR.genAiToolName]: capAttribute(c.name),
+        [ATTR.genAiToolCallId]: capAttribute(c.callId),
         [ATTR.genAiToolType]: 'function',
         [ATTR.componentLatencyMs]: c.durationMs,
-        [ATTR.toolArguments]: this.text(c.arguments),
-        [ATTR.toolResult]: this.text(c.result),
+        [ATTR.toolArguments]: content.content(c.arguments, 'tool.arguments', id),
+        [ATTR.toolResult]: content.content(c.result, 'tool.result', id),
       };
       const last = i === t.tools.length - 1;
       const name = spanNames === 'genai' ? genAiSpanName('execute_tool', c.name) : SPAN.tool;
@@ -237,8 +232,8 @@ export class TraceSink {
     });
     t.tts.forEach((c, i) => {
       const a: SpanAttributes = {
-        ...c.attributes,
-        [ATTR.conversationId]: t.conversationId,
+        ...capAttributes(c.attributes),
+        [ATTR.conversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.componentProvider]: c.provider,
         [ATTR.componentModel]: c.model,
@@ -246,7 +241,7 @@ export class TraceSink {
         [ATTR.ttsTtfbMs]: c.ttfbMs,
         [ATTR.ttsCharacters]: c.characters,
         [ATTR.ttsVoice]: c.voice,
-        [ATTR.ttsText]: this.text(c.text),
+        [ATTR.ttsText]: content.content(c.text, 'tts.text', id),
       };
       const last = i === t.tts.length - 1;
       const error = last ? takeError(pending, 'tts') : undefined;
@@ -260,14 +255,14 @@ export class TraceSink {
         layer === 'tool' ? SpanKind.INTERNAL : SpanKind.CLIENT,
         err.at,
         err.at,
-        { [ATTR.conversationId]: t.conversationId, [ATTR.turnIndex]: t.index },
+        { [ATTR.conversationId]: id, [ATTR.turnIndex]: t.index },
         err,
       );
     }
     for (const e of t.errors) {
       span.addEvent(
         'voice.error',
-        { layer: e.layer, message: this.errorText(e.message), recoverable: e.recoverable },
+        { layer: e.layer, message: content.error(e.message, id), recoverable: e.recoverable },
         e.at,
       );
     }
@@ -321,7 +316,7 @@ export class TraceSink {
       ctx,
     );
     if (error) {
-      const message = this.errorText(error.message);
+      const message = this.opts.content.error(error.message, attributes[ATTR.conversationId] as string);
       span.setAttribute(ATTR.componentError, message);
       span.setAttribute(ATTR.errorType, ERROR_TYPE_OTHER);
       span.setStatus({ code: SpanStatusCode.ERROR, message });
@@ -329,14 +324,9 @@ export class TraceSink {
     span.end(Math.max(start, end));
   }
 
-  /** Error messages can quote the caller ("invalid email a@b.c"): they follow the content policy too. */
-  private errorText(message: string): string {
-    return this.opts.content === 'redacted' ? redact(message) : message;
-  }
-
   private end(span: Span, r: ConversationRecord, omitted: Omitted): void {
     const a: SpanAttributes = {
-      ...r.attributes,
+      ...capAttributes(r.attributes),
       [ATTR.outcome]: r.outcome,
       [ATTR.endReason]: r.endReason,
       [ATTR.turnCount]: r.turnCount,
@@ -352,7 +342,7 @@ export class TraceSink {
     for (const e of r.errors) {
       span.addEvent(
         'voice.error',
-        { layer: e.layer, message: this.errorText(e.message), recoverable: e.recoverable },
+        { layer: e.layer, message: this.opts.content.error(e.message, r.id), recoverable: e.recoverable },
         e.at,
       );
     }

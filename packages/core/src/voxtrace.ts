@@ -12,7 +12,7 @@ import {
   startOptionsShape,
   voxtraceOptionsShape,
 } from './arguments.js';
-import type { ContentMode } from './content.js';
+import { type ContentMode, type ContentOptions, ContentPolicy } from './content.js';
 import { Conversation, type ConversationOptions, type EndOptions } from './conversation.js';
 import {
   type Diagnostic,
@@ -65,8 +65,13 @@ export interface VoxtraceOptions {
   maxQueuedSpansPerConversation?: number;
   /** Overrides merged over the seed thresholds and validated; throws `ThresholdError` when inconsistent. */
   thresholds?: ThresholdOverrides;
-  /** Transcripts, LLM text and tool arguments on spans: `redacted` (default), `none` or `full`. */
-  content?: ContentMode;
+  /**
+   * Transcripts, LLM text, tool arguments and results, and error messages on spans: a mode (`redacted`,
+   * `none`, `full`) or `{ mode, redact, use, redactTimeoutMs }` to add your own redactor (see
+   * `ContentOptions`). Default `redacted`, or `none` when `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`
+   * is `false` (see docs/content-policy.md). Throws `TypeError` on a mistake.
+   */
+  content?: ContentMode | ContentOptions;
   /**
    * Names of LLM and tool spans: `voice` (default) keeps the span model's `llm` and `tool_call`;
    * `genai` uses the OpenTelemetry GenAI conventions' `chat {model}` and `execute_tool {tool name}`,
@@ -241,6 +246,8 @@ class Hub implements Voxtrace {
   constructor(private readonly opts: VoxtraceOptions) {
     this.thresholds = resolveThresholds(opts.thresholds);
     this.now = opts.now ?? Date.now;
+    // Validated before anything starts (it may throw); your redactor's failures become diagnostics.
+    const content = new ContentPolicy(opts.content, (d) => this.report(d));
     // Before tracing starts: it validates the monitor and metrics options and may throw.
     const observability = createObservability({
       thresholds: this.thresholds,
@@ -267,7 +274,7 @@ class Hub implements Voxtrace {
     this.tracerProvider = this.tracing.provider;
     this.traceSink = new TraceSink({
       tracer: this.tracing.provider.getTracer('@voxtrace/core'),
-      content: opts.content ?? 'redacted',
+      content,
       idGenerator: this.tracing.idGenerator,
       conventions: resolveConventions(opts),
       admit: (conversationId, spans) => this.tracing.admit(conversationId, spans),
