@@ -112,7 +112,7 @@ export interface RetellWebhookHandler {
   express(req: NodeRequest, res: ServerResponse, next?: (err?: unknown) => void): Promise<void>;
   /**
    * Ends now the calls awaiting `call_analyzed` (with what `call_ended` said), clears the timers and
-   * answers 503 from then on. Call it before `vt.shutdown()`.
+   * answers 503 from then on. `vt.shutdown()` ends the waiting calls too, so it is optional there.
    */
   close(): void;
   stats(): RetellWebhookStats;
