@@ -437,7 +437,7 @@ describe('configuration mistakes fail fast, at construction, with a clear messag
     [
       'an unknown content mode',
       () => createVoxtrace({ content: 'bogus' as never }),
-      /createVoxtrace: content: /,
+      /content\.mode must be 'redacted', 'none' or 'full', got bogus/,
     ],
     [
       'a flush timeout that is not a number',
@@ -459,7 +459,7 @@ describe('configuration mistakes fail fast, at construction, with a clear messag
     [
       'a Vapi handler without auth',
       () => createVapiWebhookHandler(vt, {} as never),
-      /createVapiWebhookHandler: options.auth is required/,
+      /createVapiWebhookHandler: no credential configured/,
     ],
     [
       'a Vapi handler without voxtrace',
@@ -474,7 +474,7 @@ describe('configuration mistakes fail fast, at construction, with a clear messag
     [
       'a Retell handler without apiKey',
       () => createRetellWebhookHandler(vt, {} as never),
-      /apiKey is required/,
+      /createRetellWebhookHandler: apiKey is undefined/,
     ],
     [
       'a Pipecat bridge with null options',
