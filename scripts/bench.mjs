@@ -13,12 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { ProxyTracerProvider, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createVoxtrace } from '@voxtrace/core';
+import { applyContentPolicy, createVoxtrace } from '@voxtrace/core';
 import * as prettier from 'prettier';
 import { observeRetellEvent } from '@voxtrace/retell';
 import { observeVapiMessage } from '@voxtrace/vapi';
 import { accuracyRows, observationRows } from './bench-monitor.mjs';
-import { fmt, heapUsed, machine, measure, ROUNDS, row, table } from './bench-util.mjs';
+import { fmt, heapUsed, machine, measure, median, ROUNDS, row, table } from './bench-util.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (name) => JSON.parse(readFileSync(path.resolve(root, 'fixtures', name), 'utf8'));
@@ -323,6 +323,97 @@ async function memory() {
   ];
 }
 
+// ---- redaction of hostile text --------------------------------------------------------------------
+
+/**
+ * Pieces that make pattern matchers backtrack or scanners look far ahead (the property test's, see
+ * packages/core/test/redaction.property.test.ts), alone and in pairs, each repeated to 1 MB.
+ */
+const HOSTILE = [
+  'x@a.',
+  'x@aa.',
+  'a@',
+  '@',
+  '1',
+  '1 ',
+  '1-',
+  '12 ',
+  '1.',
+  '(1)',
+  '+1 ',
+  'a dot ',
+  'a at ',
+  ' at ',
+  '(at)',
+  '[dot]',
+  'at the rate ',
+  'one ',
+  'oh ',
+  'oh 1',
+  'double ',
+  'twenty ',
+  'hundred ',
+  'de89 ',
+  'gb82',
+  'DE89 3704 ',
+  'qq 12 ',
+  'passport ',
+  'passport a1 ',
+  'cvv ',
+  'expires 12 ',
+  'social ',
+  'a1',
+  'j ',
+  'a at 12 ',
+  '1\u00a0',
+  '1\u2011',
+  '\u200b1',
+  '٤',
+  '४',
+  '１',
+  '\\u00a0',
+  'é',
+];
+
+async function redaction() {
+  const units = [...HOSTILE, ...HOSTILE.flatMap((a) => HOSTILE.slice(0, 8).map((b) => a + b))];
+  const mb = (unit) => unit.repeat(Math.ceil((1 << 20) / unit.length)).slice(0, 1 << 20);
+  const benign = mb('I would like to book a table for two at seven thirty on Friday, please. ');
+  /** Median ms per call of `applyContentPolicy('redacted', text)`, the path of every content field and error. */
+  const perField = (text) => {
+    for (let i = 0; i < 3; i++) applyContentPolicy('redacted', text);
+    const times = [];
+    for (let i = 0; i < 15; i++) {
+      const t = performance.now();
+      applyContentPolicy('redacted', text);
+      times.push(performance.now() - t);
+    }
+    return median(times);
+  };
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let worst = { ms: 0, unit: '' };
+    for (const unit of units) {
+      const ms = perField(mb(unit));
+      if (ms > worst.ms) worst = { ms, unit };
+    }
+    rounds.push({ ...worst, benign: perField(benign) });
+  }
+  const worst = median(rounds.map((x) => x.ms));
+  const base = median(rounds.map((x) => x.benign));
+  const unit = rounds.find((x) => x.ms === worst)?.unit ?? rounds[0].unit;
+  return [
+    row(
+      `Redaction: worst case of one content field (or error message) of 1 MB of hostile text, over ${units.length} adversarial inputs (worst: ${JSON.stringify(unit)} repeated; baseline: 1 MB of ordinary sentences)`,
+      `${worst.toFixed(2)} ms`,
+      `${base.toFixed(2)} ms`,
+      fmt.x(worst / base),
+      '≤ 10 ms',
+      worst <= 10,
+    ),
+  ];
+}
+
 // ---- the table -----------------------------------------------------------------------------------
 
 // \`node --expose-gc scripts/bench.mjs memory\` (or hot, monitor, replay) runs only those sections and
@@ -349,6 +440,7 @@ if (only.size > 0) {
     console.log(table([...(await observationRows({ rounds: ROUNDS })), ...(await accuracyRows())]));
   if (want('replay')) console.log(table(await replays()));
   if (want('memory')) console.log(table(await memory()));
+  if (want('redaction')) console.log(table(await redaction()));
   process.exit(0);
 }
 
@@ -381,6 +473,8 @@ const replayRows = await replays();
 console.log(table(replayRows));
 const memoryRows = await memory();
 console.log(table(memoryRows));
+const redactionRows = await redaction();
+console.log(table(redactionRows));
 const finished = machine();
 
 const partRows = [
@@ -425,7 +519,7 @@ Every timed comparison ran ${ROUNDS} rounds (tinybench); the table gives medians
 is the median of the ratios taken within a round, so a busy moment weighs on both sides of it.
 Absolute times vary from machine to machine and run to run; the ratios much less.
 
-${table([...hotRows, ...monitorRows, ...replayRows, ...memoryRows])}
+${table([...hotRows, ...monitorRows, ...replayRows, ...memoryRows, ...redactionRows])}
 
 ## What each row measures
 
@@ -450,6 +544,12 @@ ${table([...hotRows, ...monitorRows, ...replayRows, ...memoryRows])}
   point (\`observeRetellEvent\`, \`observeVapiMessage\`) with a fresh call id each time: parsing, validation, the
   adapter's translation, the conversation and its whole trace, metrics and monitor. The baseline makes the same
   spans with bare OpenTelemetry.
+- **Redaction.** One content field (a transcript, an LLM text, a tool's arguments or result) or error message
+  of 1 MB through \`applyContentPolicy('redacted', …)\`, the path every field takes to a span: capped at 4096
+  characters plus a 512-character look-ahead, then scanned. The inputs repeat the pieces that make pattern
+  matchers backtrack (\`x@a.\`, digit runs, "a dot", "at", number words, separators, other scripts' digits),
+  alone and in pairs; the row gives the slowest input's median (15 calls), median over rounds. The baseline is
+  1 MB of ordinary sentences through the same path.
 - **Memory.** Heap after full garbage collections (\`--expose-gc\`). Open conversations are mid-turn (the caller
   spoke, STT returned, the LLM is running). The flat-heap row runs ${Number(process.env.BENCH_TURNS ?? 1_000_000).toLocaleString('en-US')} typical turns
   in calls of 10 and compares the heap at 10 % and at 100 %.

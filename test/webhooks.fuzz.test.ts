@@ -164,7 +164,7 @@ describe('Vapi webhook handler', () => {
       const secret = 'hmac-secret-for-the-fuzz';
       const now = 1_763_700_000_000;
       const handler = createVapiWebhookHandler(vt, {
-        auth: { type: 'hmac', secret },
+        auth: { type: 'hmac', secretKey: secret },
         now: () => now,
       });
       const sign = (timestamp: string, body: Uint8Array, key = secret) =>

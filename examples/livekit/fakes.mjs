@@ -482,16 +482,22 @@ class FakeChunkedStream extends tts.ChunkedStream {
 /**
  * Plays audio in real time: playback starts at the first frame of a segment and finishes once the
  * segment's duration has elapsed after `flush()`; `clearBuffer()` stops it at once (interrupted).
+ * With `pausable`, it can pause and resume (what LiveKit needs to resume after a false interruption):
+ * a pause stops the clock of the segment.
  */
 export class RealtimeAudioOutput extends voice.AudioOutput {
   /** @type {number | null} */
   #segmentStart = null;
   #segmentMs = 0;
+  #flushed = false;
+  /** @type {number | null} */
+  #pausedAt = null;
   /** @type {NodeJS.Timeout | null} */
   #timer = null;
 
-  constructor() {
-    super(24_000);
+  /** @param {{ pausable?: boolean }} [options] */
+  constructor({ pausable = false } = {}) {
+    super(24_000, undefined, { pause: pausable });
   }
 
   /**
@@ -503,6 +509,7 @@ export class RealtimeAudioOutput extends voice.AudioOutput {
     if (this.#segmentStart === null) {
       this.#segmentStart = Date.now();
       this.#segmentMs = 0;
+      this.#flushed = false;
       this.onPlaybackStarted(this.#segmentStart);
     }
     this.#segmentMs += frameMs(frame);
@@ -512,22 +519,48 @@ export class RealtimeAudioOutput extends voice.AudioOutput {
   flush() {
     super.flush();
     if (this.#segmentStart === null) return;
-    const remaining = Math.max(0, this.#segmentStart + this.#segmentMs - Date.now());
-    this.#timer = setTimeout(() => this.#finish(false), remaining);
+    this.#flushed = true;
+    this.#schedule();
   }
 
   clearBuffer() {
     if (this.#segmentStart === null) return;
-    if (this.#timer) clearTimeout(this.#timer);
     this.#finish(true);
+  }
+
+  /** @override */
+  pause() {
+    if (this.#pausedAt !== null) return;
+    this.#pausedAt = Date.now();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** @override */
+  resume() {
+    if (this.#pausedAt === null) return;
+    // The segment's clock stood still while paused.
+    if (this.#segmentStart !== null) this.#segmentStart += Date.now() - this.#pausedAt;
+    this.#pausedAt = null;
+    this.#schedule();
+  }
+
+  #schedule() {
+    if (this.#segmentStart === null || !this.#flushed || this.#pausedAt !== null) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    const remaining = Math.max(0, this.#segmentStart + this.#segmentMs - Date.now());
+    this.#timer = setTimeout(() => this.#finish(false), remaining);
   }
 
   /** @param {boolean} interrupted */
   #finish(interrupted) {
     if (this.#segmentStart === null) return;
-    const position = Math.min(this.#segmentMs, Date.now() - this.#segmentStart) / 1000;
+    if (this.#timer) clearTimeout(this.#timer);
+    const now = this.#pausedAt ?? Date.now();
+    const position = Math.min(this.#segmentMs, now - this.#segmentStart) / 1000;
     this.#segmentStart = null;
     this.#timer = null;
+    this.#pausedAt = null;
     this.onPlaybackFinished({ playbackPosition: position, interrupted });
   }
 }

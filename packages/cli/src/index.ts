@@ -79,10 +79,12 @@ export {
   type ComponentSample,
   type LatencyView,
   latencyView,
+  latestStretch,
   type Percentiles,
   percentiles,
   type TurnSample,
 } from './dev/latency.js';
+export type { Finding, IncidentCard } from './dev/incident-card.js';
 export { decodeJsonTraces, OtlpJsonError } from './dev/otlp-json.js';
 export { decodeProtobufTraces } from './dev/otlp-proto.js';
 export { ProtobufError } from './dev/protobuf.js';

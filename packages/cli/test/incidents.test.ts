@@ -170,3 +170,132 @@ describe('IncidentBoard bounds', () => {
     ).toEqual([107, 108, 109, 110, 111].map((d) => T0 + d));
   });
 });
+
+describe('the incident card says what happened, truly', () => {
+  // The monitor's triggers at resolution: every rule that fired, with its last value (cleared) and
+  // its worst value while it fired.
+  const trigger = (rule: string, metric: string, label: string, extra: Record<string, unknown>) => ({
+    rule,
+    metric,
+    label,
+    unit: 'ms',
+    comparator: '>',
+    firing: false,
+    layer: 'llm',
+    ...extra,
+  });
+  const resolvedIncident = incident({
+    id: 'inc-peaked',
+    severity: 'SEV-3',
+    peakSeverity: 'SEV-2',
+    status: 'resolved',
+    resolvedAt: T0 + 600_000,
+    updatedAt: T0 + 600_000,
+    triggers: [
+      trigger('e2e.p90.warning', 'e2eLatencyP90Ms', 'turn latency P90', {
+        severity: 'SEV-3',
+        threshold: 3500,
+        value: 871,
+        worstValue: 7900,
+      }),
+      trigger('quality.e2eLatencyP90Ms.warning', 'e2eLatencyP90Ms', 'turn latency P90', {
+        severity: 'SEV-3',
+        threshold: 3500,
+        value: 871,
+        worstValue: 7900,
+      }),
+      trigger('p90-latency-7s', 'e2eLatencyP90Ms', 'turn latency P90', {
+        severity: 'SEV-2',
+        threshold: 7000,
+        value: 871,
+        worstValue: 7900,
+      }),
+      trigger('component.llmTtft.warning', 'llmTtftP90Ms', 'LLM time to first token P90', {
+        severity: 'SEV-3',
+        threshold: 400,
+        value: 279,
+        worstValue: 4230,
+      }),
+      trigger('component.llmTtft.critical', 'llmTtftP90Ms', 'LLM time to first token P90', {
+        severity: 'SEV-3',
+        threshold: 800,
+        value: 279,
+        worstValue: 4230,
+      }),
+    ],
+  });
+
+  it('shows the worst severity a resolved incident reached, one line per figure, no false statement', () => {
+    const board = new IncidentBoard();
+    board.upsert('demo', resolvedIncident as never);
+    const card = board.view().incidents[0]!.card;
+    expect(card.badge).toBe('SEV-2');
+    expect(card.peakNote).toBeNull();
+    expect(card.findings).toEqual([
+      { text: 'turn latency P90 peaked at 7.90 s (> 7.00 s, SEV-2); now 871 ms, cleared', firing: false },
+      {
+        text: 'LLM time to first token P90 peaked at 4.23 s (> 800 ms, SEV-3); now 279 ms, cleared',
+        firing: false,
+      },
+    ]);
+  });
+
+  it('while open shows the severity now, the peak beside it, and the band still firing first', () => {
+    const board = new IncidentBoard();
+    const open = {
+      ...resolvedIncident,
+      status: 'mitigating',
+      resolvedAt: null,
+      triggers: [
+        ...(resolvedIncident.triggers as object[])
+          .slice(0, 3)
+          .map((t, i) => (i < 2 ? { ...t, value: 4200, firing: true } : { ...t, value: 4200 })),
+        ...(resolvedIncident.triggers as object[]).slice(3),
+      ],
+    };
+    board.upsert('demo', open as never);
+    const card = board.view().incidents[0]!.card;
+    expect(card.badge).toBe('SEV-3');
+    expect(card.peakNote).toBe('peak SEV-2');
+    expect(card.findings[0]).toEqual({
+      text: 'turn latency P90 4.20 s > 3.50 s (SEV-3); peaked at 7.90 s (> 7.00 s, SEV-2)',
+      firing: true,
+    });
+    expect(card.findings[1]!.firing).toBe(false);
+  });
+
+  it('without worst values (an older publisher) says the figure went past its threshold, and is now back', () => {
+    const board = new IncidentBoard();
+    const bare = {
+      ...resolvedIncident,
+      triggers: (resolvedIncident.triggers as Record<string, unknown>[]).map(({ worstValue: _, ...t }) => t),
+    };
+    board.upsert('demo', bare as never);
+    expect(board.view().incidents[0]!.card.findings.map((f) => f.text)).toEqual([
+      'turn latency P90 went > 7.00 s (SEV-2); now 871 ms, cleared',
+      'LLM time to first token P90 went > 800 ms (SEV-3); now 279 ms, cleared',
+    ]);
+  });
+
+  it('formats rates as percentages and caps the list', () => {
+    const board = new IncidentBoard();
+    const many = incident({
+      triggers: Array.from({ length: 12 }, (_, i) => ({
+        rule: `r${i}`,
+        metric: `m${i}`,
+        label: `rate ${i}`,
+        unit: 'ratio',
+        severity: 'SEV-3',
+        comparator: '<',
+        threshold: 0.9,
+        value: 0.5,
+        firing: true,
+      })),
+    });
+    board.upsert('demo', many as never);
+    const findings = board.view().incidents[0]!.card.findings;
+    expect(findings[0]!.text).toBe('rate 0 50 % < 90 % (SEV-3)');
+    expect(findings).toHaveLength(9);
+    expect(findings.at(-1)!.text).toBe('and 4 more figures');
+  });
+});

@@ -1,5 +1,5 @@
 /** Percentiles and the latency panel, on samples with known answers. */
-import { latencyView, percentiles } from '@voxtrace/cli';
+import { latencyView, latestStretch, percentiles } from '@voxtrace/cli';
 import { COMPONENT_LATENCY_THRESHOLDS, E2E_LATENCY_THRESHOLDS } from '@voxtrace/core/thresholds';
 import { describe, expect, it } from 'vitest';
 
@@ -69,5 +69,25 @@ describe('latencyView', () => {
       to: null,
       current: { count: 0, p90: null },
     });
+  });
+});
+
+describe('a call from a past day', () => {
+  it('is listed but not charted: the series covers the latest stretch of activity', () => {
+    const yesterday = { at: T0 - 26 * 3600_000, e2eMs: 900, bottleneck: null, parts: {} };
+    const today = Array.from({ length: 60 }, (_, i) => ({
+      at: T0 + i * 1000,
+      e2eMs: 1000,
+      bottleneck: null,
+      parts: {},
+    }));
+    const view = latencyView([yesterday, ...today], [], 30_000);
+    expect(view.from).toBe(T0);
+    expect(view.to).toBe(T0 + 59_000);
+    expect(view.bucketMs).toBe(1000);
+    expect(view.series.every((p) => p.at > T0)).toBe(true);
+    expect(latestStretch([T0 - 26 * 3600_000, T0, T0 + 59_000])).toEqual({ from: T0, to: T0 + 59_000 });
+    expect(latestStretch([T0, T0 + 3600_000, T0 + 7200_000])).toEqual({ from: T0, to: T0 + 7200_000 });
+    expect(latestStretch([])).toBeNull();
   });
 });

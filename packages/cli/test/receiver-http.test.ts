@@ -97,7 +97,7 @@ describe('oversize bodies: 413, capped while reading', () => {
   it('a declared Content-Length over the cap', async () => {
     const res = await post(Buffer.alloc(LIMIT + 1, 0x20), JSON_TYPE);
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ message: `body larger than ${LIMIT} bytes` });
+    expect(((await res.json()) as { message: string }).message).toMatch(`over the limit of ${LIMIT} bytes`);
     await stillServing();
   });
 

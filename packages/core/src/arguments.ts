@@ -76,7 +76,8 @@ const count = z.number().int().positive();
  */
 export const voxtraceOptionsShape = z.looseObject({
   serviceName: z.string().min(1).optional(),
-  content: z.enum(['redacted', 'none', 'full']).optional(),
+  // a mode or `ContentOptions`, checked with clear messages by `ContentPolicy`
+  content: z.unknown().optional(),
   deriveTraceId: z.boolean().optional(),
   now: fn('now').optional(),
   idleTimeoutMs: positive.optional(),

@@ -828,6 +828,13 @@ const TOOL = 3;
 const TTS = 4;
 
 /**
+ * The stages the wait passes through, in order: the end of the caller's turn (STT and end-of-turn
+ * detection), the response (LLM calls and their tools), speech (TTS). Indexed by component.
+ */
+const STAGE_OF = new Uint8Array([0, 0, 1, 1, 2]);
+const STAGES = 3;
+
+/**
  * Scratch space of {@link breakdownOf}, reused across turns (it runs synchronously, once per turn):
  * the intervals (start, end, component) and the sorted cut points. Grown when a turn has more calls.
  */
@@ -837,6 +844,7 @@ const scratch = {
   component: new Uint8Array(16),
   cuts: new Float64Array(34),
   parts: new Float64Array(5),
+  measured: [false, false, false],
 };
 
 function ensureScratch(intervals: number): void {
@@ -854,14 +862,15 @@ function ensureScratch(intervals: number): void {
  * (its delay), every LLM call before the first audio (the last one up to its first token, earlier
  * ones whole: a tool round-trip), tools, and the first TTS up to its first audio. Every instant of
  * the wait goes to the interval covering it that ends last (the one holding the turn up: STT that
- * finishes under endpointing costs nothing); instants no interval covers are `other` (network,
- * transport, queueing). The parts add up to the latency exactly.
+ * finishes under endpointing costs nothing). An instant no interval covers is `other` (network,
+ * transport, queueing) only when every stage it lies between was measured, else `unmeasured`: see
+ * {@link gapIsMeasured}. The parts add up to the latency exactly.
  */
 function breakdownOf(t: TurnState, e2e: number): Record<LatencyComponent, number> {
   const lo = t.userSpeechEndedAt!;
   const hi = t.agentSpeechStartedAt!;
   ensureScratch(3 + t.llm.length + t.tools.length);
-  const { from, to, component, cuts, parts } = scratch;
+  const { from, to, component, cuts, parts, measured } = scratch;
   let n = 0;
   const add = (c: number, start: number | null, end: number | null) => {
     if (start === null || end === null) return;
@@ -874,7 +883,8 @@ function breakdownOf(t: TurnState, e2e: number): Record<LatencyComponent, number
       n++;
     }
   };
-  if (t.stt?.latencyMs != null) add(STT, t.stt.endedAt - t.stt.latencyMs, t.stt.endedAt);
+  const sttKnown = t.stt?.latencyMs != null;
+  if (sttKnown) add(STT, t.stt!.endedAt - t.stt!.latencyMs!, t.stt!.endedAt);
   if (t.detection)
     add(DETECTION, t.detection.at - (t.detection.delayMs ?? t.detection.at - lo), t.detection.at);
   let lastLlm = -1;
@@ -888,13 +898,19 @@ function breakdownOf(t: TurnState, e2e: number): Record<LatencyComponent, number
     add(LLM, c.startedAt, i === lastLlm ? (c.firstTokenAt ?? c.endedAt ?? hi) : (c.endedAt ?? hi));
   }
   for (let i = 0; i < t.tools.length; i++) add(TOOL, t.tools[i]!.startedAt, t.tools[i]!.endedAt ?? hi);
+  let ttsKnown = false;
   for (let i = 0; i < t.tts.length; i++) {
     const c = t.tts[i]!;
     if (c.startedAt !== null && c.startedAt < hi) {
+      ttsKnown = true;
       add(TTS, c.startedAt, c.firstAudioAt ?? hi);
       break;
     }
   }
+  // A stage is measured when the turn reported its timing, even if it falls outside the wait.
+  measured[0] = sttKnown && t.detection !== null;
+  measured[1] = lastLlm >= 0;
+  measured[2] = ttsKnown;
 
   // Cut points: both ends of the wait and of every interval, sorted (duplicates skipped below).
   let k = 0;
@@ -906,6 +922,7 @@ function breakdownOf(t: TurnState, e2e: number): Record<LatencyComponent, number
   }
   const sorted = cuts.subarray(0, k).sort();
   parts.fill(0);
+  let other = 0;
   for (let i = 0; i + 1 < k; i++) {
     const a = sorted[i]!;
     const b = sorted[i + 1]!;
@@ -914,31 +931,58 @@ function breakdownOf(t: TurnState, e2e: number): Record<LatencyComponent, number
     for (let j = 0; j < n; j++) {
       if (from[j]! <= a && to[j]! >= b && (holder < 0 || to[j]! > to[holder]!)) holder = j;
     }
-    // An instant no interval covers is `other`, computed below as the remainder.
     if (holder >= 0) {
       const c = component[holder]!;
       parts[c] = parts[c]! + (b - a);
-    }
+    } else if (gapIsMeasured(a, b, n)) other += b - a;
   }
-  // The remainder, guarded against rounding: the parts must add up to the latency.
+  // `unmeasured` is the remainder, guarded against rounding: the parts must add up to the latency.
   const sum = parts[STT]! + parts[DETECTION]! + parts[LLM]! + parts[TOOL]! + parts[TTS]!;
+  other = Math.min(other, Math.max(0, e2e - sum));
   return {
     stt: parts[STT]!,
     turn_detection: parts[DETECTION]!,
     llm: parts[LLM]!,
     tool: parts[TOOL]!,
     tts: parts[TTS]!,
-    other: Math.max(0, e2e - sum),
+    other,
+    unmeasured: Math.max(0, e2e - sum - other),
   };
 }
 
+/**
+ * Whether the uncovered stretch `[a, b]` of the wait lies between measured stages, so that it is
+ * network, transport or queueing rather than a stage nobody timed. Its neighbours are the latest
+ * stage of an interval ending by `a` (or the end of the caller's speech, before every stage) and
+ * the earliest stage of an interval starting from `b` (or the first agent audio, after every
+ * stage); every stage from one neighbour to the other, both included, must have been measured.
+ * Reads the first `n` intervals of {@link scratch}.
+ */
+function gapIsMeasured(a: number, b: number, n: number): boolean {
+  const { from, to, component, measured } = scratch;
+  let left = -1;
+  let right = STAGES;
+  for (let j = 0; j < n; j++) {
+    const stage = STAGE_OF[component[j]!]!;
+    if (to[j]! <= a && stage > left) left = stage;
+    if (from[j]! >= b && stage < right) right = stage;
+  }
+  const first = Math.max(0, Math.min(left, right));
+  const last = Math.min(STAGES - 1, Math.max(left, right));
+  for (let s = first; s <= last; s++) if (!measured[s]) return false;
+  return true;
+}
+
+const BOTTLENECK_CANDIDATES = ['stt', 'turn_detection', 'llm', 'tool', 'tts', 'other'] as const;
+
+/** The largest measured part; time nobody measured is never a bottleneck. */
 function bottleneckOf(
   parts: Record<LatencyComponent, number>,
   e2e: number,
   threshold: number,
 ): Bottleneck | null {
-  let best: LatencyComponent = 'other';
-  for (const k of Object.keys(parts) as LatencyComponent[]) if (parts[k] > parts[best]) best = k;
+  let best: Bottleneck['component'] = 'other';
+  for (const k of BOTTLENECK_CANDIDATES) if (parts[k] > parts[best]) best = k;
   const share = parts[best] / e2e;
   return share >= threshold ? { component: best, share } : null;
 }

@@ -36,7 +36,11 @@ export type DiagnosticCode =
   /** An adapter-specific problem (bad webhook payload, unknown message). */
   | 'adapter_error'
   /** A deprecated option, flag or name was used; reported once per process (see CONTRIBUTING.md). */
-  | 'deprecated';
+  | 'deprecated'
+  /** Your content redactor threw or returned something other than a string; that text was dropped. */
+  | 'redactor_error'
+  /** Your content redactor took longer than `redactTimeoutMs`; its output was dropped and it is paused. */
+  | 'redactor_slow';
 
 /** A diagnostic: a code, a human-readable message and, where known, the conversation. */
 export interface Diagnostic {
@@ -92,6 +96,8 @@ const CODES: Readonly<Record<DiagnosticCode, true>> = {
   invalid_argument: true,
   adapter_error: true,
   deprecated: true,
+  redactor_error: true,
+  redactor_slow: true,
 };
 
 /** Whether `code` is a {@link DiagnosticCode}. */

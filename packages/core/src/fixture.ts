@@ -8,7 +8,7 @@
  * committed to a test suite.
  */
 import { z } from 'zod';
-import { applyContentPolicy, type ContentMode } from './content.js';
+import { applyContentPolicy, applyErrorPolicy, type ContentMode } from './content.js';
 import { type ConversationOptions, replayConversation } from './conversation.js';
 import { attributesSchema, type VoiceEvent, voiceEventSchema } from './events.js';
 import { type ConversationRecord, outcomeSchema, type TurnRecord } from './records.js';
@@ -33,19 +33,28 @@ export type Fixture = z.infer<typeof fixtureSchema>;
 
 /** Options of {@link toFixture}. */
 export interface ToFixtureOptions {
-  /** How transcripts, LLM text and tool payloads are written. Default `redacted`. */
+  /** How transcripts, LLM text and tool payloads are written (error messages: redacted unless `full`). Default `redacted`. */
   content?: ContentMode;
 }
 
 /** Exports a finished conversation as a fixture. */
 export function toFixture(record: ConversationRecord, options: ToFixtureOptions = {}): Fixture {
   const mode = options.content ?? 'redacted';
-  const text = (v: unknown) => applyContentPolicy(mode, v);
+  const policy: Policy = {
+    text: (v) => applyContentPolicy(mode, v),
+    error: (m) => (m === null ? undefined : applyErrorPolicy(mode, m)),
+  };
   const events: VoiceEvent[] = [];
   for (const e of record.errors) {
-    events.push({ type: 'error', at: e.at, layer: e.layer, message: e.message, recoverable: e.recoverable });
+    events.push({
+      type: 'error',
+      at: e.at,
+      layer: e.layer,
+      message: policy.error(e.message)!,
+      recoverable: e.recoverable,
+    });
   }
-  for (const t of record.turns) events.push(...turnEvents(t, text));
+  for (const t of record.turns) events.push(...turnEvents(t, policy));
   return {
     voxtraceFixture: 1,
     conversation: {
@@ -88,8 +97,14 @@ export function replayFixture(
   });
 }
 
+/** Content and error messages as the fixture writes them. */
+interface Policy {
+  text: (v: unknown) => string | undefined;
+  error: (message: string | null) => string | undefined;
+}
+
 /** The events that rebuild one turn, in time order (ties keep causal order). */
-function turnEvents(t: TurnRecord, text: (v: unknown) => string | undefined): VoiceEvent[] {
+function turnEvents(t: TurnRecord, { text, error }: Policy): VoiceEvent[] {
   const out: VoiceEvent[] = [];
   const push = (e: VoiceEvent) => out.push(e);
   const attrs = (a: Record<string, string | number | boolean>) => (Object.keys(a).length ? a : undefined);
@@ -141,7 +156,7 @@ function turnEvents(t: TurnRecord, text: (v: unknown) => string | undefined): Vo
         inputTokens: c.inputTokens ?? undefined,
         outputTokens: c.outputTokens ?? undefined,
         output: text(c.output),
-        error: c.error ?? undefined,
+        error: error(c.error),
         cancelled: c.cancelled || undefined,
         attributes: c.startedAt === null ? attrs(c.attributes) : undefined,
       });
@@ -162,7 +177,7 @@ function turnEvents(t: TurnRecord, text: (v: unknown) => string | undefined): Vo
         at: c.endedAt,
         ...k,
         result: text(c.result),
-        error: c.error ?? undefined,
+        error: error(c.error),
         cancelled: c.cancelled || undefined,
         attributes: c.startedAt === null ? attrs(c.attributes) : undefined,
       });
@@ -188,7 +203,7 @@ function turnEvents(t: TurnRecord, text: (v: unknown) => string | undefined): Vo
         type: 'tts.ended',
         at: c.endedAt,
         ...p,
-        error: c.error ?? undefined,
+        error: error(c.error),
         cancelled: c.cancelled || undefined,
         attributes: c.startedAt === null ? attrs(c.attributes) : undefined,
       });
@@ -206,7 +221,13 @@ function turnEvents(t: TurnRecord, text: (v: unknown) => string | undefined): Vo
   const carried = new Set([...t.llm, ...t.tools, ...t.tts].map((c) => c.error).filter(Boolean));
   for (const e of t.errors) {
     if (!carried.has(e.message))
-      push({ type: 'error', at: e.at, layer: e.layer, message: e.message, recoverable: e.recoverable });
+      push({
+        type: 'error',
+        at: e.at,
+        layer: e.layer,
+        message: error(e.message)!,
+        recoverable: e.recoverable,
+      });
   }
   // The opening event first; the rest by time, stable for ties (a start before its end).
   const [first, ...rest] = out;

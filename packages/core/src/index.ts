@@ -7,10 +7,20 @@
 export { ATTR, SPAN } from './attributes.js';
 export {
   applyContentPolicy,
+  applyErrorPolicy,
+  type ContentField,
   type ContentMode,
+  type ContentOptions,
+  type ContentRedactor,
+  contentModeFromEnv,
   ibanValid,
+  LOOKAHEAD_CHARS,
   luhnValid,
+  MAX_ATTRIBUTE_CHARS,
+  MAX_ATTRIBUTE_KEY_CHARS,
   MAX_CONTENT_CHARS,
+  REDACTION_FAILED,
+  REDACTOR_PAUSE_MS,
   redact,
 } from './content.js';
 export {
@@ -142,6 +152,7 @@ export {
   type TurnError,
   type TurnRecord,
 } from './records.js';
+export { GEN_AI_LATEST_EXPERIMENTAL, type SpanNaming } from './semconv.js';
 export type { ConversationInfo, ConversationSink, VoxtraceSink } from './sink.js';
 export { resolveThresholds, ThresholdError, type ThresholdOverrides, type Thresholds } from './thresholds.js';
 export {

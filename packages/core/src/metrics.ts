@@ -13,12 +13,14 @@ import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import { type ErrorLayer, layerSchema } from './events.js';
 import type { ExportStats } from './export.js';
 import { FastHistogram, type HistogramChild } from './histogram.js';
+import { serveNode } from './http/node.js';
 import {
   failedToConnect,
   hasSttError,
   hasTranscript,
   isConnectAttempt,
   isSttRequest,
+  networkMs,
   turnFailed,
 } from './monitor/facts.js';
 import { type ConversationRecord, outcomeSchema, type ToolCall, type TurnRecord } from './records.js';
@@ -519,7 +521,7 @@ export class MetricsSink implements VoxtraceSink {
       const c = t.tts[i]!;
       this.latency('tts_ttfb', c.provider, c.ttfbMs);
     }
-    if (t.breakdown) this.latency('network', null, t.breakdown.other);
+    this.latency('network', null, networkMs(t));
     if (t.interrupted) this.interruptions.labels(conv.platform).inc();
     for (let i = 0; i < t.errors.length; i++) {
       const layer = t.errors[i]!.layer;
@@ -636,24 +638,26 @@ export interface MetricsHandlerOptions {
 /**
  * A Node `http` request listener (and Express middleware) serving `/metrics`:
  * `http.createServer(createMetricsHandler(vt)).listen(9464)`, or `app.get('/metrics', createMetricsHandler(vt))`.
+ * It is {@link createFetchMetricsHandler} behind the shared Node bridge (`@voxtrace/core/http`).
  * Throws a `MetricsError` at creation when the instance has metrics off.
  */
 export function createMetricsHandler(
   source: MetricsSource,
   options: MetricsHandlerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next?: () => void) => void {
-  const registry = registryOf(source);
+  const handler = createFetchMetricsHandler(source);
   const path = options.path === undefined ? '/metrics' : options.path;
   return (req, res, next) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     if (path !== null && (q < 0 ? url : url.slice(0, q)) !== path) {
       if (next) return next();
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      void serveNode(notFound, req, res);
       return;
     }
-    void serve(registry, req.method ?? 'GET').then((r) => {
-      if (!res.headersSent) res.writeHead(r.status, r.headers).end(r.body);
-    });
+    void serveNode(handler, req, res);
   };
 }
+
+const notFound = async (): Promise<Response> =>
+  new Response('not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });

@@ -26,8 +26,12 @@ export type Outcome = z.infer<typeof outcomeSchema>;
 /** Why voxtrace closed the conversation: the caller's `end()`, the idle timer, `shutdown()` or the open-call cap. */
 export type EndReason = 'ended' | 'idle_timeout' | 'shutdown' | 'evicted';
 
-/** Parts of a turn's latency. `other` is the remainder: network, transport, queueing. */
-export type LatencyComponent = 'stt' | 'turn_detection' | 'llm' | 'tool' | 'tts' | 'other';
+/**
+ * Parts of a turn's latency. The time no component covers is `other` (network, transport,
+ * queueing) where the stages on both sides of it were measured, else `unmeasured`: a stage the
+ * platform did not report took it, and voxtrace does not guess which (docs/concepts.md).
+ */
+export type LatencyComponent = 'stt' | 'turn_detection' | 'llm' | 'tool' | 'tts' | 'other' | 'unmeasured';
 
 /** Speech-to-text of a turn (all finals of the user's speech joined). */
 export interface SttResult {
@@ -107,7 +111,8 @@ export interface TurnError {
 
 /** The largest share of a turn's latency, when it reaches `BOTTLENECK_SHARE`. */
 export interface Bottleneck {
-  component: LatencyComponent;
+  /** Never `unmeasured`: time nobody measured is not a component. */
+  component: Exclude<LatencyComponent, 'unmeasured'>;
   /** Fraction of `e2eLatencyMs`, 0–1. */
   share: number;
 }

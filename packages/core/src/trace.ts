@@ -4,6 +4,9 @@
  * children, all with start and end times taken from the events. Only the conversation span stays
  * open, and it is always ended: by `end()`, the idle timeout or `shutdown()`.
  *
+ * Span kinds follow what each span is: the conversation serves a caller (SERVER); STT, LLM and TTS
+ * call a provider (CLIENT, as the GenAI conventions make inference spans); turns, end-of-turn
+ * detection and tools run in the agent (INTERNAL, as GenAI makes `execute_tool`).
  * Before a turn's spans are created, `admit` says whether they fit in the conversation's share of the
  * export queue; a turn that does not fit is left out whole (never half a turn), and the conversation
  * span counts what was left out (`voice.turns.omitted`, `voice.spans.omitted`).
@@ -21,17 +24,21 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { ATTR, SPAN } from './attributes.js';
-import { applyContentPolicy, type ContentMode, redact } from './content.js';
+import { capAttribute, capAttributes, type ContentPolicy } from './content.js';
 import { type DerivedIdGenerator, rootSpanIdForConversation } from './ids.js';
 import type { ComponentCall, ConversationRecord, TurnError, TurnRecord } from './records.js';
+import { genAiSpanName, resolveConventions, type SpanConventions } from './semconv.js';
 import type { ConversationInfo, ConversationSink } from './sink.js';
 
 /** Options of {@link TraceSink}. */
 export interface TraceSinkOptions {
   tracer: Tracer;
-  content: ContentMode;
+  /** What content and error messages become on spans. */
+  content: ContentPolicy;
   /** voxtrace's own provider's generator: conversation spans become true roots with the derived id. */
   idGenerator?: DerivedIdGenerator;
+  /** Span naming and GenAI convention version. Default: voxtrace's names, from `OTEL_SEMCONV_STABILITY_OPT_IN`. */
+  conventions?: SpanConventions;
   /** Whether `spans` more spans of the conversation may be created now. Default: always. */
   admit?: (conversationId: string, spans: number) => boolean;
 }
@@ -42,6 +49,9 @@ interface Omitted {
   spans: number;
 }
 
+/** `error.type` when the error has no low-cardinality identifier: the conventions' fallback value. */
+const ERROR_TYPE_OTHER = '_OTHER';
+
 type ErrorSpanLayer = 'stt' | 'llm' | 'tool' | 'tts';
 
 /** Span attributes before OpenTelemetry drops the null and undefined ones. */
@@ -49,7 +59,11 @@ type SpanAttributes = Record<string, AttributeValue | null | undefined>;
 
 /** Creates the spans of the span model from records. */
 export class TraceSink {
-  constructor(private readonly opts: TraceSinkOptions) {}
+  private readonly conventions: SpanConventions;
+
+  constructor(private readonly opts: TraceSinkOptions) {
+    this.conventions = opts.conventions ?? resolveConventions({});
+  }
 
   /**
    * Opens the `conversation` span with the conversation's trace id. On voxtrace's own provider the
@@ -57,11 +71,13 @@ export class TraceSink {
    * conversation id, the same in every process.
    */
   startConversation(info: ConversationInfo): ConversationSink & { traceId: string } {
+    const id = capAttribute(info.id);
+    const platform = capAttribute(info.platform);
     const attributes: Attributes = {
-      ...info.attributes,
-      [ATTR.conversationId]: info.id,
-      [ATTR.genAiConversationId]: info.id,
-      [ATTR.platform]: info.platform,
+      ...capAttributes(info.attributes),
+      [ATTR.conversationId]: id,
+      [ATTR.genAiConversationId]: id,
+      [ATTR.platform]: platform,
     };
     const options = { kind: SpanKind.SERVER, startTime: info.startedAt, attributes };
     const { tracer, idGenerator } = this.opts;
@@ -84,24 +100,16 @@ export class TraceSink {
     const omitted: Omitted = { turns: 0, spans: 0 };
     return {
       traceId,
-      turn: (turn) => this.turn(ctx, turn, info.platform, omitted),
+      turn: (turn) => this.turn(ctx, turn, id, platform, omitted),
       end: (record) => this.end(span, record, omitted),
     };
   }
 
-  /** Content under the policy; a value that cannot be read (a throwing proxy or getter) shows as such. */
-  private text(value: unknown): string | undefined {
-    try {
-      return applyContentPolicy(this.opts.content, value);
-    } catch {
-      return this.opts.content === 'none' ? undefined : '[unreadable]';
-    }
-  }
-
   // Attribute objects are single literals: null or undefined values are dropped by OpenTelemetry,
-  // and one literal per span kind keeps the hot path free of megamorphic property stores.
-  private turn(parent: Context, t: TurnRecord, platform: string, omitted: Omitted): void {
-    const { tracer } = this.opts;
+  // and one literal per span kind keeps the hot path free of megamorphic property stores. Every string
+  // is capped (content and errors by the content policy, which never throws, the rest by `capAttribute(s)`).
+  private turn(parent: Context, t: TurnRecord, id: string, platform: string, omitted: Omitted): void {
+    const { tracer, content } = this.opts;
     // Errors from `error` events mark the layer's span; a layer with no span gets a zero-length one.
     const pending = this.unattachedErrors(t);
     const spans =
@@ -118,10 +126,10 @@ export class TraceSink {
       return;
     }
     const b = t.breakdown;
-    const transcript = t.stt ? this.text(t.stt.transcript) : undefined;
+    const transcript = t.stt ? content.content(t.stt.transcript, 'transcript', id) : undefined;
     const attributes: SpanAttributes = {
-      ...t.attributes,
-      [ATTR.conversationId]: t.conversationId,
+      ...capAttributes(t.attributes),
+      [ATTR.conversationId]: id,
       [ATTR.platform]: platform,
       [ATTR.turnIndex]: t.index,
       [ATTR.turnInitiator]: t.initiator,
@@ -139,6 +147,7 @@ export class TraceSink {
       [ATTR.turnLatencyTool]: b && round(b.tool, 1),
       [ATTR.turnLatencyTts]: b && round(b.tts, 1),
       [ATTR.turnLatencyOther]: b && round(b.other, 1),
+      [ATTR.turnLatencyUnmeasured]: b && round(b.unmeasured, 1),
       [ATTR.turnUserTranscript]: transcript,
       [ATTR.turnErrorLayers]: t.errors.length ? [...new Set(t.errors.map((e) => e.layer))] : undefined,
     };
@@ -153,8 +162,8 @@ export class TraceSink {
     if (t.stt) {
       const s = t.stt;
       const a: SpanAttributes = {
-        ...s.attributes,
-        [ATTR.conversationId]: t.conversationId,
+        ...capAttributes(s.attributes),
+        [ATTR.conversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.componentProvider]: s.provider,
         [ATTR.componentModel]: s.model,
@@ -163,26 +172,30 @@ export class TraceSink {
         [ATTR.sttAudioDurationMs]: s.audioDurationMs,
         [ATTR.sttTranscript]: transcript,
       };
-      this.child(ctx, SPAN.stt, s.startedAt ?? s.endedAt, s.endedAt, a, takeError(pending, 'stt'));
+      const error = takeError(pending, 'stt');
+      this.child(ctx, SPAN.stt, SpanKind.CLIENT, s.startedAt ?? s.endedAt, s.endedAt, a, error);
     }
     if (t.turnDetection) {
       const d = t.turnDetection;
       const a: SpanAttributes = {
-        ...d.attributes,
-        [ATTR.conversationId]: t.conversationId,
+        ...capAttributes(d.attributes),
+        [ATTR.conversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.componentLatencyMs]: d.delayMs,
       };
-      this.child(ctx, SPAN.turnDetection, d.startedAt ?? d.endedAt, d.endedAt, a);
+      this.child(ctx, SPAN.turnDetection, SpanKind.INTERNAL, d.startedAt ?? d.endedAt, d.endedAt, a);
     }
+    const { spanNames, genAiSystem } = this.conventions;
     t.llm.forEach((c, i) => {
       const a: SpanAttributes = {
-        ...c.attributes,
-        [ATTR.conversationId]: t.conversationId,
+        ...capAttributes(c.attributes),
+        [ATTR.conversationId]: id,
+        [ATTR.genAiConversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'chat',
         [ATTR.componentProvider]: c.provider,
         [ATTR.genAiProviderName]: c.provider,
+        [ATTR.genAiSystem]: genAiSystem ? c.provider : undefined,
         [ATTR.componentModel]: c.model,
         [ATTR.genAiRequestModel]: c.model,
         [ATTR.componentLatencyMs]: c.ttftMs,
@@ -190,32 +203,37 @@ export class TraceSink {
         [ATTR.genAiTimeToFirstChunk]: c.ttftMs === null ? null : c.ttftMs / 1000,
         [ATTR.genAiInputTokens]: c.inputTokens,
         [ATTR.genAiOutputTokens]: c.outputTokens,
-        [ATTR.llmInput]: this.text(c.input),
-        [ATTR.llmOutput]: this.text(c.output),
+        [ATTR.llmInput]: content.content(c.input, 'llm.input', id),
+        [ATTR.llmOutput]: content.content(c.output, 'llm.output', id),
       };
       const last = i === t.llm.length - 1;
-      this.call(ctx, SPAN.llm, c, c.firstTokenAt, t.endedAt, a, last ? takeError(pending, 'llm') : undefined);
+      const name = spanNames === 'genai' ? genAiSpanName('chat', c.model) : SPAN.llm;
+      const error = last ? takeError(pending, 'llm') : undefined;
+      this.call(ctx, name, SpanKind.CLIENT, c, c.firstTokenAt, t.endedAt, a, error);
     });
     t.tools.forEach((c, i) => {
       const a: SpanAttributes = {
-        ...c.attributes,
-        [ATTR.conversationId]: t.conversationId,
+        ...capAttributes(c.attributes),
+        [ATTR.conversationId]: id,
+        [ATTR.genAiConversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.genAiOperationName]: 'execute_tool',
-        [ATTR.genAiToolName]: c.name,
-        [ATTR.genAiToolCallId]: c.callId,
+        [ATTR.genAiToolName]: capAttribute(c.name),
+        [ATTR.genAiToolCallId]: capAttribute(c.callId),
         [ATTR.genAiToolType]: 'function',
         [ATTR.componentLatencyMs]: c.durationMs,
-        [ATTR.toolArguments]: this.text(c.arguments),
-        [ATTR.toolResult]: this.text(c.result),
+        [ATTR.toolArguments]: content.content(c.arguments, 'tool.arguments', id),
+        [ATTR.toolResult]: content.content(c.result, 'tool.result', id),
       };
       const last = i === t.tools.length - 1;
-      this.call(ctx, SPAN.tool, c, null, t.endedAt, a, last ? takeError(pending, 'tool') : undefined);
+      const name = spanNames === 'genai' ? genAiSpanName('execute_tool', c.name) : SPAN.tool;
+      const error = last ? takeError(pending, 'tool') : undefined;
+      this.call(ctx, name, SpanKind.INTERNAL, c, null, t.endedAt, a, error);
     });
     t.tts.forEach((c, i) => {
       const a: SpanAttributes = {
-        ...c.attributes,
-        [ATTR.conversationId]: t.conversationId,
+        ...capAttributes(c.attributes),
+        [ATTR.conversationId]: id,
         [ATTR.turnIndex]: t.index,
         [ATTR.componentProvider]: c.provider,
         [ATTR.componentModel]: c.model,
@@ -223,26 +241,28 @@ export class TraceSink {
         [ATTR.ttsTtfbMs]: c.ttfbMs,
         [ATTR.ttsCharacters]: c.characters,
         [ATTR.ttsVoice]: c.voice,
-        [ATTR.ttsText]: this.text(c.text),
+        [ATTR.ttsText]: content.content(c.text, 'tts.text', id),
       };
       const last = i === t.tts.length - 1;
-      this.call(ctx, SPAN.tts, c, c.firstAudioAt, t.endedAt, a, last ? takeError(pending, 'tts') : undefined);
+      const error = last ? takeError(pending, 'tts') : undefined;
+      this.call(ctx, SPAN.tts, SpanKind.CLIENT, c, c.firstAudioAt, t.endedAt, a, error);
     });
     for (const [layer, err] of pending) {
       const name = layer === 'tool' ? SPAN.tool : SPAN[layer];
       this.child(
         ctx,
         name,
+        layer === 'tool' ? SpanKind.INTERNAL : SpanKind.CLIENT,
         err.at,
         err.at,
-        { [ATTR.conversationId]: t.conversationId, [ATTR.turnIndex]: t.index },
+        { [ATTR.conversationId]: id, [ATTR.turnIndex]: t.index },
         err,
       );
     }
     for (const e of t.errors) {
       span.addEvent(
         'voice.error',
-        { layer: e.layer, message: this.errorText(e.message), recoverable: e.recoverable },
+        { layer: e.layer, message: content.error(e.message, id), recoverable: e.recoverable },
         e.at,
       );
     }
@@ -266,6 +286,7 @@ export class TraceSink {
   private call(
     ctx: Context,
     name: string,
+    kind: SpanKind,
     c: ComponentCall,
     firstAt: number | null,
     turnEnd: number,
@@ -277,12 +298,13 @@ export class TraceSink {
     const end = c.endedAt ?? turnEnd;
     const start = c.startedAt ?? firstAt ?? end;
     const error = c.error ? { message: c.error } : extraError;
-    this.child(ctx, name, start, end, a, error);
+    this.child(ctx, name, kind, start, end, a, error);
   }
 
   private child(
     ctx: Context,
     name: string,
+    kind: SpanKind,
     start: number,
     end: number,
     attributes: SpanAttributes,
@@ -290,26 +312,21 @@ export class TraceSink {
   ): void {
     const span: Span = this.opts.tracer.startSpan(
       name,
-      { startTime: start, attributes: attributes as Attributes },
+      { kind, startTime: start, attributes: attributes as Attributes },
       ctx,
     );
     if (error) {
-      const message = this.errorText(error.message);
+      const message = this.opts.content.error(error.message, attributes[ATTR.conversationId] as string);
       span.setAttribute(ATTR.componentError, message);
-      span.setAttribute(ATTR.errorType, 'error');
+      span.setAttribute(ATTR.errorType, ERROR_TYPE_OTHER);
       span.setStatus({ code: SpanStatusCode.ERROR, message });
     }
     span.end(Math.max(start, end));
   }
 
-  /** Error messages can quote the caller ("invalid email a@b.c"): they follow the content policy too. */
-  private errorText(message: string): string {
-    return this.opts.content === 'redacted' ? redact(message) : message;
-  }
-
   private end(span: Span, r: ConversationRecord, omitted: Omitted): void {
     const a: SpanAttributes = {
-      ...r.attributes,
+      ...capAttributes(r.attributes),
       [ATTR.outcome]: r.outcome,
       [ATTR.endReason]: r.endReason,
       [ATTR.turnCount]: r.turnCount,
@@ -325,7 +342,7 @@ export class TraceSink {
     for (const e of r.errors) {
       span.addEvent(
         'voice.error',
-        { layer: e.layer, message: this.errorText(e.message), recoverable: e.recoverable },
+        { layer: e.layer, message: this.opts.content.error(e.message, r.id), recoverable: e.recoverable },
         e.at,
       );
     }

@@ -12,7 +12,7 @@ import {
   startOptionsShape,
   voxtraceOptionsShape,
 } from './arguments.js';
-import type { ContentMode } from './content.js';
+import { type ContentMode, type ContentOptions, ContentPolicy } from './content.js';
 import { Conversation, type ConversationOptions, type EndOptions } from './conversation.js';
 import {
   type Diagnostic,
@@ -30,6 +30,7 @@ import type { Incident } from './monitor/incidents.js';
 import type { Monitor, MonitorOptions } from './monitor/monitor.js';
 import { createObservability } from './observability.js';
 import type { ConversationRecord, EndReason, TurnRecord } from './records.js';
+import { resolveConventions, type SpanNaming } from './semconv.js';
 import type { ConversationSink, VoxtraceSink } from './sink.js';
 import { resolveThresholds, type ThresholdOverrides, type Thresholds } from './thresholds.js';
 import { TraceSink } from './trace.js';
@@ -64,8 +65,26 @@ export interface VoxtraceOptions {
   maxQueuedSpansPerConversation?: number;
   /** Overrides merged over the seed thresholds and validated; throws `ThresholdError` when inconsistent. */
   thresholds?: ThresholdOverrides;
-  /** Transcripts, LLM text and tool arguments on spans: `redacted` (default), `none` or `full`. */
-  content?: ContentMode;
+  /**
+   * Transcripts, LLM text, tool arguments and results, and error messages on spans: a mode (`redacted`,
+   * `none`, `full`) or `{ mode, redact, use, redactTimeoutMs }` to add your own redactor (see
+   * `ContentOptions`). Default `redacted`, or `none` when `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`
+   * is `false` (see docs/content-policy.md). Throws `TypeError` on a mistake.
+   */
+  content?: ContentMode | ContentOptions;
+  /**
+   * Names of LLM and tool spans: `voice` (default) keeps the span model's `llm` and `tool_call`;
+   * `genai` uses the OpenTelemetry GenAI conventions' `chat {model}` and `execute_tool {tool name}`,
+   * for backends that recognise GenAI spans by name. Attributes are the same either way.
+   */
+  spanNames?: SpanNaming;
+  /**
+   * Same format and meaning as `OTEL_SEMCONV_STABILITY_OPT_IN`, which it overrides (default: that
+   * variable). With `gen_ai_latest_experimental` in the list, spans carry only the latest
+   * experimental GenAI names; without it, LLM spans also carry `gen_ai.system` (the v1.36 name of
+   * `gen_ai.provider.name`) for backends that still read it.
+   */
+  semconvStabilityOptIn?: string;
   /**
    * Derive each trace id from the conversation id (default true), so processes that see the same call
    * join one trace. `false` gives random trace ids.
@@ -227,6 +246,8 @@ class Hub implements Voxtrace {
   constructor(private readonly opts: VoxtraceOptions) {
     this.thresholds = resolveThresholds(opts.thresholds);
     this.now = opts.now ?? Date.now;
+    // Validated before anything starts (it may throw); your redactor's failures become diagnostics.
+    const content = new ContentPolicy(opts.content, (d) => this.report(d));
     // Before tracing starts: it validates the monitor and metrics options and may throw.
     const observability = createObservability({
       thresholds: this.thresholds,
@@ -253,8 +274,9 @@ class Hub implements Voxtrace {
     this.tracerProvider = this.tracing.provider;
     this.traceSink = new TraceSink({
       tracer: this.tracing.provider.getTracer('@voxtrace/core'),
-      content: opts.content ?? 'redacted',
+      content,
       idGenerator: this.tracing.idGenerator,
+      conventions: resolveConventions(opts),
       admit: (conversationId, spans) => this.tracing.admit(conversationId, spans),
     });
     this.sinks = [...observability.sinks, ...(opts.sinks ?? [])];

@@ -63,7 +63,15 @@ describe('Conversation: normal turns', () => {
   it('breaks the latency down along the critical path and names the bottleneck', () => {
     const t = run(plainTurn(0)).record.turns[0]!;
     // STT (150 ms) finishes under endpointing (300 ms): it costs the caller nothing.
-    expect(t.breakdown).toEqual({ stt: 0, turn_detection: 300, llm: 400, tool: 0, tts: 100, other: 20 });
+    expect(t.breakdown).toEqual({
+      stt: 0,
+      turn_detection: 300,
+      llm: 400,
+      tool: 0,
+      tts: 100,
+      other: 20,
+      unmeasured: 0,
+    });
     expect(Object.values(t.breakdown!).reduce((a, b) => a + b, 0)).toBe(t.e2eLatencyMs);
     expect(t.bottleneck).toBeNull(); // LLM is 49 %: below the 60 % seed share
 
@@ -152,8 +160,10 @@ describe('Conversation: tools', () => {
     ]);
     expect(t.llm).toHaveLength(2);
     expect(t.e2eLatencyMs).toBe(1900);
-    // first LLM call whole (500) + second up to its first token (380); tool 600; the rest is other.
-    expect(t.breakdown).toMatchObject({ llm: 880, tool: 600, other: 420 });
+    // First LLM call whole (500) + second up to its first token (380); tool 600. The 10 ms gaps
+    // between LLM and tool are network; the 300 ms before the LLM (end of turn, not reported) and the
+    // 100 ms after its first token (no TTS reported) are unmeasured, not network.
+    expect(t.breakdown).toMatchObject({ llm: 880, tool: 600, other: 20, unmeasured: 400 });
   });
 
   it('a failed tool is an error of layer tool; a tool that never ends is unfinished', () => {
@@ -172,6 +182,68 @@ describe('Conversation: tools', () => {
     expect(record.turns[0]!.errors).toEqual([
       { layer: 'tool', message: 'timeout', recoverable: true, at: T0 + 1300 },
     ]);
+  });
+});
+
+describe('Conversation: time nobody measured', () => {
+  /** plainTurn(0) without the events of the given components. */
+  const without = (...drop: string[]) =>
+    run(plainTurn(0).filter(([type]) => !drop.some((d) => type.startsWith(d)))).record.turns[0]!;
+  const sum = (b: Record<string, number>) => Object.values(b).reduce((x, y) => x + y, 0);
+
+  it.each([
+    // [dropped components, breakdown]: e2e is 820 ms in every case.
+    [
+      'stt, end of turn and tts (only the LLM)',
+      ['stt', 'turn', 'tts'],
+      { llm: 400, other: 0, unmeasured: 420 },
+    ],
+    ['end of turn and tts (STT and LLM)', ['turn', 'tts'], { stt: 150, llm: 400, other: 0, unmeasured: 270 }],
+    ['tts (STT, end of turn, LLM)', ['tts'], { turn_detection: 300, llm: 400, other: 0, unmeasured: 120 }],
+    ['stt, end of turn and llm (only TTS)', ['stt', 'turn', 'llm'], { tts: 100, other: 10, unmeasured: 710 }],
+    // The 10 ms from the TTS's first audio to the agent's speech lie after a measured stage: network.
+    ['the LLM', ['llm'], { turn_detection: 300, tts: 100, other: 10, unmeasured: 410 }],
+  ] as const)('without %s, the uncovered time is unmeasured, not network', (_, drop, expected) => {
+    const t = without(...drop);
+    expect(t.e2eLatencyMs).toBe(820);
+    expect(t.breakdown).toMatchObject(expected);
+    expect(sum(t.breakdown!)).toBe(820);
+    // Time nobody measured is never the bottleneck.
+    expect(t.bottleneck?.component).not.toBe('unmeasured');
+  });
+
+  it('a gap between two measured stages is network even when an unrelated stage is missing', () => {
+    // End-of-turn detection covers the whole start of the wait, so the missing STT sits under it.
+    const t = without('stt');
+    expect(t.breakdown).toMatchObject({ turn_detection: 300, llm: 400, tts: 100, other: 20, unmeasured: 0 });
+  });
+
+  it('the end of the turn counts as measured only with both STT and end-of-turn detection', () => {
+    // Detection first, then STT (as Vapi reports them); the LLM starts 100 ms after the transcript.
+    const turn: Ev[] = [
+      ['user.speech.started', 0],
+      ['user.speech.ended', 1000],
+      ['turn.end_detected', 1200, { delayMs: 200 }],
+      ['stt.final', 1500, { transcript: 'hi', latencyMs: 300 }],
+      ['llm.started', 1600],
+      ['llm.first_token', 1900],
+      ['tts.started', 1900],
+      ['tts.first_audio', 2000],
+      ['agent.speech.started', 2000],
+    ];
+    const full = run(turn).record.turns[0]!;
+    expect(full.breakdown).toMatchObject({ turn_detection: 200, stt: 300, llm: 300, tts: 100, other: 100 });
+    // Without the STT figure the 400 ms after detection could be transcription: unmeasured.
+    const noStt = run(turn.filter(([type]) => type !== 'stt.final')).record.turns[0]!;
+    expect(noStt.breakdown).toMatchObject({ turn_detection: 200, other: 0, unmeasured: 400 });
+  });
+
+  it('a real network gap in a fully reported turn stays network', () => {
+    const late = plainTurn(0).map(([type, dt, x]): Ev =>
+      type === 'agent.speech.started' ? [type, dt + 480, x] : [type, dt, x],
+    );
+    const t = run(late).record.turns[0]!;
+    expect(t.breakdown).toMatchObject({ tts: 100, other: 500, unmeasured: 0 });
   });
 });
 

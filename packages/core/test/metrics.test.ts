@@ -179,6 +179,40 @@ describe('exposition', () => {
     expect(head.status).toBe(200);
   });
 
+  it('observes the network part only for turns whose whole wait was measured', async () => {
+    vt = createVoxtrace({ otlp: false, now: () => T0 });
+    const turn = (id: string, report: (type: string) => boolean) => {
+      const conv = vt!.startConversation({ id, startedAt: T0 });
+      const events = [
+        { type: 'user.speech.started', at: T0 },
+        { type: 'user.speech.ended', at: T0 + 1000 },
+        { type: 'stt.final', at: T0 + 1150, transcript: 'yes', latencyMs: 150 },
+        { type: 'turn.end_detected', at: T0 + 1300, delayMs: 300 },
+        { type: 'llm.started', at: T0 + 1300 },
+        { type: 'llm.first_token', at: T0 + 1700 },
+        { type: 'tts.started', at: T0 + 1700 },
+        { type: 'tts.first_audio', at: T0 + 1800 },
+        { type: 'agent.speech.started', at: T0 + 1850 },
+      ] as const;
+      for (const e of events) if (report(e.type)) conv.record(e);
+      conv.end();
+    };
+    turn('full', () => true);
+    turn('only-llm', (type) => !/^(stt|turn|tts)\./.test(type));
+    turn('no-tts', (type) => !type.startsWith('tts.'));
+    const m = parseExposition(await vt.registry!.metrics());
+    // One observation (the full turn's 50 ms), not three with 450 and 150 ms of unmeasured time.
+    expect(
+      sampleValue(m, 'voxtrace_component_latency_seconds_count', {
+        component: 'network',
+        provider: 'unknown',
+      }),
+    ).toBe(1);
+    expect(
+      sampleValue(m, 'voxtrace_component_latency_seconds_sum', { component: 'network', provider: 'unknown' }),
+    ).toBeCloseTo(0.05, 9);
+  });
+
   it('stays within the label cap when fed 10 000 distinct tool names', async () => {
     vt = createVoxtrace({ otlp: false, now: () => T0 });
     for (let c = 0; c < 100; c++) {

@@ -32,6 +32,27 @@ export const LK = {
   agentId: 'livekit.agent.id',
   closeReason: 'livekit.close.reason',
   ttsMetricsDeduplicated: 'livekit.tts_metrics.deduplicated',
+  // barge-ins LiveKit judged not to be interruptions (conversation)
+  falseInterruptions: 'livekit.false_interruptions',
+  falseInterruptionsResumed: 'livekit.false_interruptions.resumed',
+  backchannels: 'livekit.backchannels',
+  // adaptive interruption detection (`interruption_metrics`, conversation totals)
+  interruptionDetected: 'livekit.interruption.detected',
+  interruptionBackchannels: 'livekit.interruption.backchannels',
+  interruptionRequests: 'livekit.interruption.requests',
+  interruptionDetectionDelayMaxMs: 'livekit.interruption.detection_delay_ms.max',
+  // `session_usage_updated`: the session's usage so far, summed over models (conversation)
+  usageLlmInputTokens: 'livekit.usage.llm.input_tokens',
+  usageLlmInputCachedTokens: 'livekit.usage.llm.input_cached_tokens',
+  usageLlmInputAudioTokens: 'livekit.usage.llm.input_audio_tokens',
+  usageLlmOutputTokens: 'livekit.usage.llm.output_tokens',
+  usageLlmOutputAudioTokens: 'livekit.usage.llm.output_audio_tokens',
+  usageLlmSessionDurationMs: 'livekit.usage.llm.session_duration_ms',
+  usageTtsCharacters: 'livekit.usage.tts.characters',
+  usageTtsAudioDurationMs: 'livekit.usage.tts.audio_duration_ms',
+  usageSttAudioDurationMs: 'livekit.usage.stt.audio_duration_ms',
+  usageInterruptionRequests: 'livekit.usage.interruption.requests',
+  usageEotRequests: 'livekit.usage.eot.requests',
 } as const;
 
 /** Span attributes with the unknown values (`undefined`, `null`, empty strings) left out. */

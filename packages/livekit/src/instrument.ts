@@ -13,7 +13,13 @@
  * - STT: interim transcripts live; the final ones of a user turn become one `stt.final` when the
  *   next user turn starts (or at close), with LiveKit's `transcriptionDelay` as its latency and the
  *   STT usage reported during the turn (STT metrics carry no speech id: they are attributed by time);
- * - LLM and TTS from `metrics_collected`, tools from `function_tools_executed`, errors from `error`.
+ * - LLM and TTS from `metrics_collected`, tools from `function_tools_executed`, errors from `error`;
+ * - barge-ins: the caller starting to speak over the agent is held back until LiveKit judges it. A
+ *   transcript, a committed user turn, an interrupted reply or an `overlapping_speech` interruption
+ *   make it a barge-in (recorded at its own time); `agent_false_interruption` or an
+ *   `overlapping_speech` backchannel drop it, with the agent's pause and resume, so it counts as no
+ *   interruption and opens no turn;
+ * - usage totals from `session_usage_updated` and `interruption_metrics`, on the conversation.
  */
 import {
   type ConversationHandle,
@@ -28,6 +34,7 @@ import {
 import { defined, LK, named } from './attributes.js';
 import { errorEvent, outcomeOf, transcriptionTimeoutEvent } from './errors.js';
 import {
+  type AgentFalseInterruptionEvent,
   type AgentSession,
   type AgentStateChangedEvent,
   type ChatMessage,
@@ -39,6 +46,8 @@ import {
   type FunctionToolsExecutedEvent,
   type JobContextLike,
   type MetricsCollectedEvent,
+  type OverlappingSpeechEvent,
+  type SessionUsageUpdatedEvent,
   type SpeechCreatedEvent,
   type SpeechHandle,
   type STTMetrics,
@@ -57,6 +66,7 @@ import {
 import { llmEvents, realtimeEvents, ttsEvents } from './metrics.js';
 import { toolEvents } from './tools.js';
 import { TtsDeduper } from './tts-dedupe.js';
+import { InterruptionTotals, sessionUsageAttributes } from './usage.js';
 
 /** Options of {@link instrumentAgentSession}. */
 export interface InstrumentOptions {
@@ -135,6 +145,18 @@ interface Emitter {
 const MAX_FINALS = 64;
 /** Speeches tracked at once (LiveKit queues a few); beyond it the oldest is let go. */
 const MAX_SPEECHES = 64;
+/** Events held back behind an unjudged barge-in; beyond it the barge-in is taken as real. */
+const MAX_HELD = 64;
+
+/** The caller started speaking over the agent, and LiveKit has not said yet whether that interrupts. */
+interface PendingBargeIn {
+  /** When the caller started speaking (epoch ms). */
+  at: number;
+  /** The agent's speech is still open: a barge-in if real (false after the reply ended uninterrupted). */
+  overAgent: boolean;
+  /** Handlers of the events that came meanwhile, in order; `agent` for the agent's state changes. */
+  held: { agent: boolean; run: () => void }[];
+}
 
 interface FinalTranscript {
   transcript: string;
@@ -179,6 +201,11 @@ class SessionTranslator {
   private pendingEou: UserTurnTiming | null = null;
   private lastUserEndAt: number | null = null;
   private eot: EventAttributes = {};
+  /** LiveKit's agent state says speaking (live, whatever is held back). */
+  private agentSpeaking = false;
+  private bargeIn: PendingBargeIn | null = null;
+  private readonly notInterruptions = { false: 0, resumed: 0, backchannels: 0 };
+  private readonly interruptionTotals = new InterruptionTotals();
 
   constructor(
     private readonly session: Emitter,
@@ -203,6 +230,11 @@ class SessionTranslator {
       on<MetricsCollectedEvent>(EVENT.metricsCollected, (ev) => this.metrics(ev)),
       on<SpeechCreatedEvent>(EVENT.speechCreated, (ev) => this.speechCreated(ev)),
       on<EotPredictionEvent>(EVENT.eotPrediction, (ev) => this.eotPrediction(ev)),
+      on<AgentFalseInterruptionEvent>(EVENT.agentFalseInterruption, (ev) => this.falseInterruption(ev)),
+      on<OverlappingSpeechEvent>(EVENT.overlappingSpeech, (ev) => this.overlappingSpeech(ev)),
+      on<SessionUsageUpdatedEvent>(EVENT.sessionUsageUpdated, (ev) =>
+        this.conversation.setAttributes(sessionUsageAttributes(ev)),
+      ),
       on<ErrorEvent>(EVENT.error, (ev) => this.record([errorEvent(ev)])),
       on<CloseEvent>(EVENT.close, (ev) => this.close(ev)),
     ];
@@ -222,11 +254,22 @@ class SessionTranslator {
 
   private userState(ev: UserStateChangedEvent): void {
     this.settleEou();
-    if (ev.newState === 'speaking') this.userSpeechStarted(ev.createdAt);
+    if (ev.newState !== 'speaking') return;
+    if (this.bargeIn?.overAgent) return; // more of the same barge-in
+    // Speech over a reply that then ended uninterrupted, which LiveKit never made a turn of: noise.
+    this.bargeIn = null;
+    if (this.agentSpeaking) this.bargeIn = { at: ev.createdAt, overAgent: true, held: [] };
+    else this.userSpeechStarted(ev.createdAt);
   }
 
   private agentState(ev: AgentStateChangedEvent): void {
     this.settleEou();
+    this.agentSpeaking = ev.newState === 'speaking';
+    if (this.hold(true, () => this.agentStateNow(ev))) return;
+    this.agentStateNow(ev);
+  }
+
+  private agentStateNow(ev: AgentStateChangedEvent): void {
     if (ev.newState === 'speaking') {
       this.agentStarted();
       this.agentEndRecorded = false;
@@ -242,6 +285,13 @@ class SessionTranslator {
     this.settleEou();
     const transcript = ev.transcript.trim();
     if (!transcript) return;
+    // An interim transcript waits with the barge-in (LiveKit judges on finals); a final one makes it real.
+    if (!ev.isFinal && this.hold(false, () => this.transcribedNow(ev, transcript))) return;
+    this.confirmBargeIn();
+    this.transcribedNow(ev, transcript);
+  }
+
+  private transcribedNow(ev: UserInputTranscribedEvent, transcript: string): void {
     this.ensureUserTurn(ev.createdAt);
     if (!ev.isFinal) {
       this.record([
@@ -266,9 +316,12 @@ class SessionTranslator {
     if (item.type === 'agent_handoff') {
       this.conversation.setAttributes({ [LK.agentId]: item.newAgentId });
     } else if (item.role === 'user') {
+      this.confirmBargeIn();
       this.userMessage(item);
     } else if (item.role === 'assistant') {
       this.settleEou();
+      if (item.interrupted) this.confirmBargeIn();
+      else this.replyUninterrupted();
       this.assistantMessage(item);
     }
   }
@@ -304,15 +357,45 @@ class SessionTranslator {
   private metrics(ev: MetricsCollectedEvent): void {
     const m = ev.metrics;
     if (m.type === 'eou_metrics') {
+      // LiveKit committed a user turn and answers it: a held barge-in was real.
+      this.confirmBargeIn();
       this.settleEou();
       this.pendingEou = timingFromEou(m) ?? null;
       return;
     }
     if (m.type === 'stt_metrics') return this.sttMetrics(m);
+    if (m.type === 'interruption_metrics') {
+      this.conversation.setAttributes(this.interruptionTotals.add(m));
+      return;
+    }
     this.settleEou();
     if (m.type === 'llm_metrics') this.record(llmEvents(m));
     else if (m.type === 'realtime_model_metrics') this.record(realtimeEvents(m));
     else if (m.type === 'tts_metrics') this.tts.add(m);
+  }
+
+  /**
+   * LiveKit paused the agent for the caller's speech, heard no words, and calls it a false
+   * interruption: no barge-in, no turn. Resumed, the agent's speech goes on as one (its pause and
+   * resume are dropped); not resumed, it ended at the pause.
+   */
+  private falseInterruption(ev: AgentFalseInterruptionEvent): void {
+    this.notInterruptions.false++;
+    if (ev.resumed) this.notInterruptions.resumed++;
+    this.conversation.setAttributes({
+      [LK.falseInterruptions]: this.notInterruptions.false,
+      [LK.falseInterruptionsResumed]: this.notInterruptions.resumed,
+    });
+    this.dropBargeIn(!ev.resumed);
+  }
+
+  /** The adaptive interruption detector's verdict; "backchannel" (not when the agent merely ended) drops the barge-in. */
+  private overlappingSpeech(ev: OverlappingSpeechEvent): void {
+    if (ev.isInterruption) return this.confirmBargeIn();
+    if (ev.agentEnded || !this.bargeIn) return; // inconclusive, or nothing held
+    this.notInterruptions.backchannels++;
+    this.conversation.setAttributes({ [LK.backchannels]: this.notInterruptions.backchannels });
+    this.dropBargeIn(true);
   }
 
   /** STT usage has no speech id: it goes to the user turn in progress (see `flushStt`). */
@@ -320,6 +403,51 @@ class SessionTranslator {
     this.sttUsage.audioMs += Math.max(0, m.audioDurationMs || 0);
     this.sttUsage.provider = named(m.metadata?.modelProvider) ?? this.sttUsage.provider;
     this.sttUsage.model = named(m.metadata?.modelName) ?? this.sttUsage.model;
+  }
+
+  // -- barge-ins -------------------------------------------------------------------------------
+
+  /** Holds an event's handler behind an unjudged barge-in; false when there is none (run it now). */
+  private hold(agent: boolean, run: () => void): boolean {
+    const b = this.bargeIn;
+    if (!b || (agent && !b.overAgent)) return false;
+    if (b.held.length >= MAX_HELD) {
+      this.confirmBargeIn();
+      return false;
+    }
+    b.held.push({ agent, run });
+    return true;
+  }
+
+  /** The held barge-in was real: the caller's speech starts a turn at its own time, then what was held. */
+  private confirmBargeIn(): void {
+    const b = this.bargeIn;
+    if (!b) return;
+    this.bargeIn = null;
+    this.userSpeechStarted(b.at);
+    for (const h of b.held) h.run();
+  }
+
+  /** Not a barge-in: the caller's speech is forgotten; the agent's held state changes replay if `replayAgent`. */
+  private dropBargeIn(replayAgent: boolean): void {
+    const b = this.bargeIn;
+    if (!b) return;
+    this.bargeIn = null;
+    if (replayAgent) for (const h of b.held) if (h.agent) h.run();
+  }
+
+  /**
+   * The agent's reply ended without being interrupted while the caller was speaking over it: what
+   * was held of the agent happens now, and the caller's speech, if LiveKit takes it as a turn later
+   * (a transcript, a user message), starts that turn after the reply: no interruption.
+   */
+  private replyUninterrupted(): void {
+    const b = this.bargeIn;
+    if (!b?.overAgent) return;
+    b.overAgent = false;
+    const agent = b.held.filter((h) => h.agent);
+    b.held = b.held.filter((h) => !h.agent);
+    for (const h of agent) h.run();
   }
 
   private toolsExecuted(ev: FunctionToolsExecutedEvent): void {
@@ -447,8 +575,13 @@ class SessionTranslator {
     this.tts.endSpeech(id);
   }
 
-  /** Records everything held back. */
+  /**
+   * Records everything held back. Speech over the agent that LiveKit never judged is recorded as it
+   * happened; speech over a reply that ended uninterrupted, never taken as a turn, is dropped.
+   */
   private flush(): void {
+    if (this.bargeIn?.overAgent) this.confirmBargeIn();
+    this.bargeIn = null;
     this.settleEou();
     this.flushStt();
     this.tts.flush();

@@ -3,9 +3,10 @@
  * load its native libraries (`@livekit/rtc-node`, sharp), so event names are written out here as
  * strings, each checked at compile time against the `AgentSessionEventTypes` value it stands for.
  */
-import type { AgentSessionEventTypes } from '@livekit/agents';
+import type { AgentEvent, AgentSessionEventTypes } from '@livekit/agents';
 
 export type {
+  AgentFalseInterruptionEvent,
   AgentHandoffItem,
   AgentMetrics,
   AgentSession,
@@ -17,9 +18,11 @@ export type {
   EotPredictionEvent,
   ErrorEvent,
   FunctionToolsExecutedEvent,
+  InterruptionMetrics,
   LLMMetrics,
   MetricsCollectedEvent,
   RealtimeModelMetrics,
+  SessionUsageUpdatedEvent,
   SpeechCreatedEvent,
   SpeechHandle,
   STTMetrics,
@@ -28,6 +31,9 @@ export type {
   UserStateChangedEvent,
   UserTranscriptionTimeoutEvent,
 } from '@livekit/agents';
+
+/** LiveKit's adaptive interruption verdict on speech over the agent's (not exported by name). */
+export type OverlappingSpeechEvent = Extract<AgentEvent, { type: 'overlapping_speech' }>;
 
 /** The enum member whose string value is `value` (a compile error if LiveKit renames it). */
 function eventName<K extends AgentSessionEventTypes>(value: `${K}`): K {
@@ -47,6 +53,10 @@ export const EVENT = {
   metricsCollected: eventName<AgentSessionEventTypes.MetricsCollected>('metrics_collected'),
   speechCreated: eventName<AgentSessionEventTypes.SpeechCreated>('speech_created'),
   eotPrediction: eventName<AgentSessionEventTypes.EotPrediction>('eot_prediction'),
+  agentFalseInterruption:
+    eventName<AgentSessionEventTypes.AgentFalseInterruption>('agent_false_interruption'),
+  overlappingSpeech: eventName<AgentSessionEventTypes.OverlappingSpeech>('overlapping_speech'),
+  sessionUsageUpdated: eventName<AgentSessionEventTypes.SessionUsageUpdated>('session_usage_updated'),
   error: eventName<AgentSessionEventTypes.Error>('error'),
   close: eventName<AgentSessionEventTypes.Close>('close'),
 } as const;

@@ -3,7 +3,7 @@
  * when the component finishes, with its end time (`timestamp`) and duration: the start is
  * `timestamp − durationMs`, the first token/audio `start + ttft/ttfb`.
  */
-import type { VoiceEvent } from '@voxtrace/core';
+import { ATTR, type VoiceEvent } from '@voxtrace/core';
 import { count, defined, LK, named } from './attributes.js';
 import type { LLMMetrics, RealtimeModelMetrics, TTSMetrics } from './livekit.js';
 import { known } from './units.js';
@@ -19,6 +19,11 @@ function tokens(
     : {};
 }
 
+/** A token count LiveKit reported, `undefined` for none (it reports zeros when the provider gave none). */
+function positive(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? count(value) : undefined;
+}
+
 /** `llm_metrics` → `llm.started`, `llm.first_token` (when a token came), `llm.ended`. */
 export function llmEvents(m: LLMMetrics): VoiceEvent[] {
   const endedAt = m.timestamp;
@@ -28,7 +33,11 @@ export function llmEvents(m: LLMMetrics): VoiceEvent[] {
     [LK.requestId]: m.requestId,
     [LK.speechId]: m.speechId,
     [LK.label]: m.label,
-    [LK.llmCachedTokens]: m.promptCachedTokens || undefined,
+    // Deprecated: the same figure as `gen_ai.usage.cache_read.input_tokens`; kept until the next minor.
+    [LK.llmCachedTokens]: positive(m.promptCachedTokens),
+    [ATTR.genAiCacheReadInputTokens]: positive(m.promptCachedTokens),
+    [ATTR.genAiCacheCreationInputTokens]: positive(m.cacheCreationTokens),
+    [ATTR.llmTotalTokens]: positive(m.totalTokens),
   });
   const ttft = known(m.ttftMs);
   return [
@@ -56,7 +65,15 @@ export function realtimeEvents(m: RealtimeModelMetrics): VoiceEvent[] {
       type: 'llm.started',
       at: startedAt,
       ...provider,
-      attributes: defined({ [LK.requestId]: m.requestId, [LK.label]: m.label }),
+      attributes: defined({
+        [LK.requestId]: m.requestId,
+        [LK.label]: m.label,
+        [ATTR.genAiCacheReadInputTokens]: positive(m.inputTokenDetails?.cachedTokens),
+        [ATTR.llmTotalTokens]: positive(m.totalTokens),
+        [ATTR.llmAudioInputTokens]: positive(m.inputTokenDetails?.audioTokens),
+        [ATTR.llmAudioOutputTokens]: positive(m.outputTokenDetails?.audioTokens),
+        [ATTR.llmAudioCacheReadInputTokens]: positive(m.inputTokenDetails?.cachedTokensDetails?.audioTokens),
+      }),
     },
     ...(ttft === undefined ? [] : [{ type: 'llm.first_token' as const, at: startedAt + ttft }]),
     {

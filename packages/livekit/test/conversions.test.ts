@@ -67,6 +67,8 @@ describe('metrics_collected (ms)', () => {
           'livekit.speech_id': 'speech_1',
           'livekit.label': 'openai.LLM',
           'livekit.llm.prompt_cached_tokens': 128,
+          'gen_ai.usage.cache_read.input_tokens': 128,
+          'voice.llm.usage.total_tokens': 312,
         },
       },
       { type: 'llm.first_token', at: T + 750 },
@@ -121,6 +123,14 @@ describe('metrics_collected (ms)', () => {
       ['llm.ended', T + 900],
     ]);
     expect(realtimeEvents(m)[2]).toMatchObject({ inputTokens: 500, outputTokens: 80 });
+    // Audio tokens have no GenAI name: voxtrace's own; no cache hit, no cache attribute.
+    expect(realtimeEvents(m)[0]!.attributes).toEqual({
+      'livekit.request_id': 'resp_1',
+      'livekit.label': 'openai.realtime',
+      'voice.llm.usage.total_tokens': 580,
+      'voice.llm.usage.audio.input_tokens': 400,
+      'voice.llm.usage.audio.output_tokens': 70,
+    });
   });
 
   it('rebuilds a TTS request with its first audio and characters', () => {

@@ -11,6 +11,7 @@ export {
   CLOSE_CODES,
   type ListenForPipecatOptions,
   listenForPipecat,
+  MAX_PENDING_HANDSHAKES,
   type PipecatListener,
   type PipecatListenerStats,
 } from './listen.js';

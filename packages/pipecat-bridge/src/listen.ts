@@ -5,17 +5,20 @@
  * any number of conversations, and any number of bots may connect at once.
  *
  * Security: the handshake must carry `Authorization: Bearer <token>` (compared in constant time),
- * else it is answered `401` and no WebSocket is opened. Frames are capped at `maxPayloadBytes`.
+ * else it is answered `401` and no WebSocket is opened. A handshake's headers must arrive within
+ * `handshakeTimeoutMs` (a half-sent upgrade is dropped then); TCP connections are capped at
+ * `maxConnections` plus {@link MAX_PENDING_HANDSHAKES} still shaking hands. Frames are capped at
+ * `maxPayloadBytes`. Plain HTTP requests are answered `426` without reading their body.
  *
  * A bad frame closes its connection (and only it) with a close code saying why; the bot's observer
  * reconnects. Conversations stay open across reconnects: the `end` envelope ends them, or core's
  * idle timeout does (outcome `abandoned`) when a bot dies without saying so.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Diagnostic, DiagnosticHandler } from '@voxtrace/core';
+import { bearerToken, safeEqual, toNodeHandler } from '@voxtrace/core/http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { PipecatBridge } from './bridge.js';
 import { issues } from './decode.js';
@@ -28,12 +31,20 @@ export interface ListenForPipecatOptions {
   host?: string;
   /** Port; `0` (default) picks a free one (read it from `.port`). */
   port?: number;
-  /** Shared secret the bots send as `Authorization: Bearer <token>`. At least 16 characters. */
+  /**
+   * Shared secret the bots send as `Authorization: Bearer <token>`. At least 16 characters. Required: an
+   * unset token throws at setup (there is no unauthenticated mode: the listener takes network connections).
+   */
   token: string;
   /** Largest frame accepted, in bytes; a larger one closes the connection with 1009. Default 1 MiB. */
   maxPayloadBytes?: number;
   /** Connections accepted at once; more are answered `503`. Default 1000. */
   maxConnections?: number;
+  /**
+   * Time for a connection to send its whole handshake (the upgrade request's headers). Default 9 000 ms, so
+   * that with the once-a-second check a half-sent handshake is dropped within 10 s.
+   */
+  handshakeTimeoutMs?: number;
   /** Ping interval; a connection that misses a pong is dropped. Default 30 000 ms. */
   heartbeatMs?: number;
   /** Called for refused handshakes and bad frames (code `adapter_error`). Must not throw. */
@@ -65,6 +76,9 @@ export interface PipecatListener {
   close(): Promise<void>;
 }
 
+/** TCP connections still shaking hands accepted beside `maxConnections`; beyond them a connection is dropped. */
+export const MAX_PENDING_HANDSHAKES = 64;
+
 /** WebSocket close codes used for refused frames (RFC 6455 §7.4.1). */
 export const CLOSE_CODES = {
   /** A binary frame: envelopes are JSON text. */
@@ -81,7 +95,7 @@ export const CLOSE_CODES = {
 
 /**
  * Starts a WebSocket server that feeds forwarder envelopes into `bridge`. Resolves once listening;
- * rejects if the port cannot be bound. Throws on a missing or short token.
+ * rejects if the port cannot be bound. Throws on a missing or short token, or a malformed option.
  */
 export async function listenForPipecat(
   bridge: PipecatBridge,
@@ -89,12 +103,21 @@ export async function listenForPipecat(
 ): Promise<PipecatListener> {
   if (typeof bridge?.ingest !== 'function')
     throw new TypeError('listenForPipecat: the first argument must be what createPipecatBridge() returns');
-  if (typeof options?.token !== 'string' || options.token.length < 16) {
-    throw new TypeError('listenForPipecat: token must be a string of at least 16 characters');
+  const token: unknown = options?.token;
+  if (typeof token !== 'string' || token.length < 16) {
+    const was =
+      token === undefined
+        ? 'undefined'
+        : typeof token === 'string'
+          ? `${token.length} characters`
+          : typeof token;
+    throw new TypeError(
+      `listenForPipecat: token is ${was}: pass the shared secret the bots send (at least 16 characters, e.g. process.env.VOXTRACE_PIPECAT_TOKEN)`,
+    );
   }
-  const expected = digest(options.token);
   const host = options.host ?? '127.0.0.1';
-  const maxConnections = options.maxConnections ?? 1000;
+  const maxConnections = positive(options.maxConnections, 1000, 'maxConnections');
+  const handshakeTimeoutMs = positive(options.handshakeTimeoutMs, 9_000, 'handshakeTimeoutMs');
   const counts = { accepted: 0, refused: 0, envelopes: 0, badFrames: 0 };
   const diagnose = (message: string, detail?: unknown) => {
     const d: Diagnostic = { code: 'adapter_error', message: `pipecat listener: ${message}`, detail };
@@ -106,14 +129,26 @@ export async function listenForPipecat(
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
-  const server = createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
-    res.end('voxtrace pipecat listener: connect with a WebSocket\n');
-  });
+  const server = createServer(
+    {
+      // A half-sent upgrade is dropped once this passes (checked every second, not Node's 30 s).
+      headersTimeout: handshakeTimeoutMs,
+      requestTimeout: handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, handshakeTimeoutMs),
+    },
+    toNodeHandler(
+      async () =>
+        new Response('voxtrace pipecat listener: connect with a WebSocket\n', {
+          status: 426,
+          headers: { 'content-type': 'text/plain', upgrade: 'websocket' },
+        }),
+    ),
+  );
+  server.maxConnections = maxConnections + MAX_PENDING_HANDSHAKES;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    if (!authorized(req, expected)) {
+    if (!authorized(req, token)) {
       counts.refused++;
       diagnose(`refused a connection from ${req.socket.remoteAddress}: missing or wrong token`);
       return refuse(socket, 401, 'Unauthorized');
@@ -201,15 +236,17 @@ export async function listenForPipecat(
   };
 }
 
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+/** Constant-time check of `Authorization: Bearer <token>`. */
+function authorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization;
+  return safeEqual(bearerToken(typeof header === 'string' ? header : null) ?? '', token);
 }
 
-/** Constant-time check of `Authorization: Bearer <token>` (hashing makes the lengths equal). */
-function authorized(req: IncomingMessage, expected: Buffer): boolean {
-  const header = req.headers.authorization;
-  const m = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
-  return timingSafeEqual(digest(m?.[1] ?? ''), expected);
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new TypeError(`listenForPipecat: ${name} must be a positive integer, got ${String(value)}`);
+  return value;
 }
 
 /** Closes with 1001 and waits for the peer's close, at most a second. */

@@ -9,7 +9,7 @@
  * - turns are numbered as Pipecat's `TurnTrackingObserver` numbers them (see `userStarted`).
  */
 import type { ConversationHandle, EndOptions, EventAttributes, VoiceEvent } from '@voxtrace/core';
-import { MAX_CONTENT_CHARS } from '@voxtrace/core';
+import { ATTR as CORE, MAX_CONTENT_CHARS } from '@voxtrace/core';
 import { issues } from './decode.js';
 import { classifyProcessor, errorLayer, type ProcessorInfo, type ProcessorKind } from './processors.js';
 import {
@@ -95,7 +95,6 @@ const ATTR = {
   leadingSilenceMs: 'pipecat.tts.leading_silence_ms',
   ttfatMs: 'pipecat.llm.ttfat_ms',
   thinkingMs: 'pipecat.llm.thinking_time_ms',
-  totalTokens: 'gen_ai.usage.total_tokens',
   sttAudioMs: 'pipecat.stt.audio_ms',
   firstSpeechMs: 'pipecat.first_bot_speech_latency_ms',
   latencyFrom: 'pipecat.turn.latency_from',
@@ -103,15 +102,18 @@ const ATTR = {
   searchOrigins: 'pipecat.llm.search.origin_count',
 } as const;
 
-/** OTel GenAI names of the optional token counts, as Pipecat's own tracing uses them. */
+/**
+ * Span names of the optional token counts: OpenTelemetry GenAI's where it defines one, else
+ * voxtrace's `voice.llm.usage.*` (GenAI has no total or audio token attribute).
+ */
 const TOKEN_ATTRIBUTES: [keyof TokenUsage, string][] = [
-  ['total_tokens', ATTR.totalTokens],
-  ['cache_read_input_tokens', 'gen_ai.usage.cache_read.input_tokens'],
-  ['cache_creation_input_tokens', 'gen_ai.usage.cache_creation.input_tokens'],
-  ['reasoning_tokens', 'gen_ai.usage.reasoning.output_tokens'],
-  ['input_audio_tokens', 'gen_ai.usage.audio.input_tokens'],
-  ['output_audio_tokens', 'gen_ai.usage.audio.output_tokens'],
-  ['cache_read_input_audio_tokens', 'gen_ai.usage.audio.cache_read.input_tokens'],
+  ['total_tokens', CORE.llmTotalTokens],
+  ['cache_read_input_tokens', CORE.genAiCacheReadInputTokens],
+  ['cache_creation_input_tokens', CORE.genAiCacheCreationInputTokens],
+  ['reasoning_tokens', CORE.genAiReasoningOutputTokens],
+  ['input_audio_tokens', CORE.llmAudioInputTokens],
+  ['output_audio_tokens', CORE.llmAudioOutputTokens],
+  ['cache_read_input_audio_tokens', CORE.llmAudioCacheReadInputTokens],
 ];
 
 /** Unpaired `llm-function-call-started` kept at most; older ones are dropped. */

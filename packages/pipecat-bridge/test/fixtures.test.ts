@@ -5,6 +5,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ConversationRecord } from '@voxtrace/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { genAiKeys, unknownGenAiKeys } from '../../../test/helpers/semconv.js';
 import { children, durationMs, endAt, F1, F2, fixture, replay, setup, startAt, turns } from './helpers.js';
 
 describe('fixture 1: greeting, get_weather tool turn, closing turn (report level FULL, usage on)', () => {
@@ -68,7 +69,7 @@ describe('fixture 1: greeting, get_weather tool turn, closing turn (report level
 
     const llm = children(spans, turn, 'llm');
     expect(llm.map((s) => s.attributes['llm.ttft_ms'])).toEqual([454, 390]);
-    expect(llm.map((s) => s.attributes['gen_ai.usage.total_tokens'])).toEqual([269, 308]);
+    expect(llm.map((s) => s.attributes['voice.llm.usage.total_tokens'])).toEqual([269, 308]);
     expect(llm.map((s) => s.attributes['gen_ai.usage.input_tokens'])).toEqual([251, 298]);
     expect(llm.map((s) => s.attributes['gen_ai.usage.output_tokens'])).toEqual([18, 10]);
     expect(llm.map((s) => s.attributes['gen_ai.usage.cache_read.input_tokens'])).toEqual([192, 256]);
@@ -91,12 +92,14 @@ describe('fixture 1: greeting, get_weather tool turn, closing turn (report level
     expect(tts!.attributes['tts.ttfb_ms']).toBe(158);
     expect(tts!.attributes['tts.characters']).toBe(36);
 
-    // The latency's critical path: LLM (647 + 390), tool 635, TTS 158, the rest 230.
+    // The latency's critical path: LLM (647 + 390), tool 635, TTS 158, the rest 230: 224 ms between
+    // measured stages, and 6 ms before the STT's 220 ms began, where no end of turn was reported.
     expect(turn.attributes['turn.latency_ms.llm']).toBe(1037);
     expect(turn.attributes['turn.latency_ms.tool']).toBe(635);
     expect(turn.attributes['turn.latency_ms.tts']).toBe(158);
     expect(turn.attributes['turn.latency_ms.stt']).toBe(0);
-    expect(turn.attributes['turn.latency_ms.other']).toBe(230);
+    expect(turn.attributes['turn.latency_ms.other']).toBe(224);
+    expect(turn.attributes['turn.latency_ms.unmeasured']).toBe(6);
   });
 
   it('turn 3: 750 ms; LLM TTFB 414 ms; TTS TTFB 150 ms over two sentences (15 + 13 characters)', () => {
@@ -117,6 +120,12 @@ describe('fixture 1: greeting, get_weather tool turn, closing turn (report level
     expect(record.turns.every((x) => !x.interrupted)).toBe(true);
     expect(spans.find((s) => s.name === 'conversation')!.attributes['voice.call.interruptions']).toBe(0);
     expect(spans.some((s) => s.attributes['component.cancelled'])).toBe(false);
+  });
+
+  it('emits only OpenTelemetry gen_ai.* names (checked against @opentelemetry/semantic-conventions)', () => {
+    const attributes = spans.map((s) => s.attributes);
+    expect(genAiKeys(attributes)).toContain('gen_ai.usage.cache_read.input_tokens');
+    expect(unknownGenAiKeys(attributes)).toEqual([]);
   });
 
   it('rolls up usage on the conversation span', () => {
@@ -161,14 +170,16 @@ describe('fixture 2: tool call at the default report level, usage off', () => {
     expect(turn!.attributes['turn.e2e_latency_ms']).toBe(2900);
     expect(record.turns[0]!.e2eLatencyMs).toBe(2900);
     expect(2900).toBeGreaterThan(ctx.vt.thresholds.e2eLatency.p50.criticalMs);
-    // Where the wait went: LLM 596 + 370, the tool 1597, TTS 160, the rest 177. No single part ≥ 60 %.
+    // Where the wait went: LLM 596 + 370, the tool 1597, TTS 160, network 171, and 6 ms before the
+    // STT's latency began, with no end of turn reported: unmeasured. No single part ≥ 60 %.
     expect(record.turns[0]!.breakdown).toEqual({
       stt: 0,
       turn_detection: 0,
       llm: 966,
       tool: 1597,
       tts: 160,
-      other: 177,
+      other: 171,
+      unmeasured: 6,
     });
     expect(record.turns[0]!.bottleneck).toBeNull();
   });

@@ -2,10 +2,17 @@
  * `listenForPipecat` over real WebSockets on 127.0.0.1: Node `ws` clients play the Python
  * observer's part, sending fixture messages as `{conversation_id, ts, message}` envelopes.
  */
+import { connect as tcp, type Socket } from 'node:net';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { CLOSE_CODES, listenForPipecat, type PipecatListener } from '@voxtrace/pipecat-bridge';
+import {
+  CLOSE_CODES,
+  listenForPipecat,
+  MAX_PENDING_HANDSHAKES,
+  type PipecatListener,
+} from '@voxtrace/pipecat-bridge';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { rawRequest } from '../../core/test/support/raw-http.js';
 import { BASE, F1, F2, type FixtureEvent, fixture, replay, setup } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -14,7 +21,14 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function start(options: { maxPayloadBytes?: number; token?: string } = {}) {
+async function start(
+  options: {
+    maxPayloadBytes?: number;
+    token?: string;
+    handshakeTimeoutMs?: number;
+    maxConnections?: number;
+  } = {},
+) {
   const ctx = setup();
   const listenerDiagnostics: string[] = [];
   const listener = await listenForPipecat(ctx.bridge, {
@@ -22,6 +36,8 @@ async function start(options: { maxPayloadBytes?: number; token?: string } = {})
     port: 0,
     token: options.token ?? TOKEN,
     ...(options.maxPayloadBytes ? { maxPayloadBytes: options.maxPayloadBytes } : {}),
+    ...(options.handshakeTimeoutMs ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+    ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
     onDiagnostic: (d) => listenerDiagnostics.push(d.message),
   });
   cleanup.push(async () => {
@@ -192,10 +208,88 @@ describe('listenForPipecat', () => {
     const res = await fetch(`http://127.0.0.1:${listener.port}/`);
     expect(res.status).toBe(426);
     await expect(listenForPipecat(bridge, { token: 'short' })).rejects.toThrow(TypeError);
+    // An unset environment variable fails at setup, saying what to pass.
+    await expect(
+      listenForPipecat(bridge, { token: process.env.VOXTRACE_SURELY_UNSET_TOKEN! }),
+    ).rejects.toThrow(/token is undefined: pass the shared secret/);
+    await expect(listenForPipecat(bridge, { token: TOKEN, handshakeTimeoutMs: 0 })).rejects.toThrow(
+      /handshakeTimeoutMs/,
+    );
     const ws = await connect(listener);
     const wsClosed = closed(ws);
     await listener.close();
     expect((await wsClosed).code).toBe(CLOSE_CODES.goingAway);
     await listener.close(); // idempotent
+  });
+});
+
+/** A raw TCP connection; `closed` resolves with the ms from connect to the server closing it. */
+async function open(listener: PipecatListener): Promise<{ socket: Socket; closed: Promise<number> }> {
+  const socket = tcp(listener.port, '127.0.0.1');
+  socket.on('error', () => {});
+  socket.resume(); // read (and drop) what the server says, so its close is seen
+  cleanup.push(() => void socket.destroy());
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  const at = performance.now();
+  const closed = new Promise<number>((r) => socket.once('close', () => r(performance.now() - at)));
+  return { socket, closed };
+}
+
+const UPGRADE_HEAD = (port: number) =>
+  `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${TOKEN}\r\n`;
+
+describe('the upgrade path under attack', () => {
+  it('drops a half-sent upgrade (headers never finished) once handshakeTimeoutMs has passed', async () => {
+    const { listener } = await start({ handshakeTimeoutMs: 500 });
+    const { socket, closed } = await open(listener);
+    socket.write(UPGRADE_HEAD(listener.port)); // no blank line: the headers never end
+    const ms = await closed;
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(2500);
+    expect(listener.stats()).toMatchObject({ accepted: 0, connections: 0 });
+  });
+
+  it('drops upgrade headers sent a byte at a time at the same cap', async () => {
+    const { listener } = await start({ handshakeTimeoutMs: 500 });
+    const { socket, closed } = await open(listener);
+    const head = Buffer.from(`${UPGRADE_HEAD(listener.port)}\r\n`);
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i < head.length && !socket.destroyed) socket.write(head.subarray(i, ++i));
+    }, 50);
+    const ms = await closed;
+    clearInterval(timer);
+    expect(i).toBeLessThan(head.length); // cut before the headers were complete
+    expect(ms).toBeLessThan(2500);
+    expect(listener.stats().accepted).toBe(0);
+  });
+
+  it('answers plain HTTP with a body 426 without reading the body, and closes the connection', async () => {
+    const { listener } = await start();
+    const res = await rawRequest({ port: listener.port, body: { total: 50 * 1024 * 1024 } });
+    expect(res.status).toBe(426);
+    expect(res.headers.connection).toBe('close');
+    expect(await res.closed).toBeLessThan(2000);
+    expect(res.sentBytes).toBeLessThan(50 * 1024 * 1024);
+  });
+
+  it('caps TCP connections at maxConnections plus the pending handshakes; a bot connects once they time out', async () => {
+    const { listener } = await start({ handshakeTimeoutMs: 800, maxConnections: 1 });
+    const stalled = await Promise.all(
+      Array.from({ length: 1 + MAX_PENDING_HANDSHAKES }, async () => {
+        const c = await open(listener);
+        c.socket.write('GET / HTTP/1.1\r\n');
+        return c;
+      }),
+    );
+    // One more is dropped at once: the server holds no more sockets than the cap.
+    const extra = await open(listener);
+    expect(await extra.closed).toBeLessThan(500);
+    // The stalled ones are dropped at the handshake cap; then a real bot gets in.
+    await Promise.all(stalled.map((c) => c.closed));
+    const ws = await connect(listener);
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    expect(listener.stats()).toMatchObject({ accepted: 1, connections: 1 });
   });
 });

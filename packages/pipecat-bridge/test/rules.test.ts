@@ -6,6 +6,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { ConversationRecord } from '@voxtrace/core';
 import { classifyProcessor, type PipecatBridgeOptions, secondsToMs } from '@voxtrace/pipecat-bridge';
 import { describe, expect, it } from 'vitest';
+import { unknownGenAiKeys } from '../../../test/helpers/semconv.js';
 import { byName, durationMs, type FixtureEvent, messages, replay, setup, startAt, turns } from './helpers.js';
 
 const LLM = 'OpenAILLMService#0';
@@ -148,6 +149,37 @@ describe('tokens go to the active LLM', () => {
     ]);
     expect(conversation.attributes['pipecat.usage.prompt_tokens']).toBe(1299);
     expect(conversation.attributes['pipecat.usage.completion_tokens']).toBe(129);
+  });
+});
+
+describe('token details', () => {
+  it("use GenAI's names where it has them and voice.llm.usage.* where it has none", async () => {
+    const usage = {
+      prompt_tokens: 300,
+      completion_tokens: 40,
+      total_tokens: 340,
+      cache_read_input_tokens: 120,
+      cache_creation_input_tokens: 60,
+      reasoning_tokens: 8,
+      input_audio_tokens: 250,
+      output_audio_tokens: 35,
+      cache_read_input_audio_tokens: 100,
+    };
+    const { spans } = await run(
+      userTurn(messages([1100, 'metrics', { tokens: [usage] }], [1200, 'bot-llm-stopped'])),
+    );
+    expect(attrs(spans, 'llm')[0]).toMatchObject({
+      'gen_ai.usage.input_tokens': 300,
+      'gen_ai.usage.output_tokens': 40,
+      'gen_ai.usage.cache_read.input_tokens': 120,
+      'gen_ai.usage.cache_creation.input_tokens': 60,
+      'gen_ai.usage.reasoning.output_tokens': 8,
+      'voice.llm.usage.total_tokens': 340,
+      'voice.llm.usage.audio.input_tokens': 250,
+      'voice.llm.usage.audio.output_tokens': 35,
+      'voice.llm.usage.audio.cache_read.input_tokens': 100,
+    });
+    expect(unknownGenAiKeys(spans.map((s) => s.attributes))).toEqual([]);
   });
 });
 

@@ -5,7 +5,6 @@
  *
  * @packageDocumentation
  */
-export { DEFAULT_MAX_BODY_BYTES } from './body.js';
 export type {
   RetellObserveAction,
   RetellObserveResult,
@@ -36,10 +35,13 @@ export {
   retellWebhookSchema,
 } from './schema.js';
 export {
+  checkRetellSignatureHeader,
   RETELL_SIGNATURE_HEADER,
   RETELL_SIGNATURE_TOLERANCE_MS,
   type RetellSignatureFailure,
+  type RetellSignatureHeader,
   type RetellSignatureResult,
+  retellDigestMatches,
   signRetellPayload,
   type VerifyRetellSignatureOptions,
   verifyRetellSignature,
@@ -47,6 +49,7 @@ export {
 export { audioSecondsToEpochMs, RETELL_TURN_LATENCY_KEYS } from './transcript.js';
 export {
   createRetellWebhookHandler,
+  DEFAULT_MAX_BODY_BYTES,
   type NodeRequestLike,
   type NodeResponseLike,
   type RetellDelivery,

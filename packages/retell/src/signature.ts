@@ -51,8 +51,65 @@ function hmac(rawBody: string | Uint8Array, apiKey: string, timestampMs: string)
   return createHmac('sha256', apiKey).update(rawBody).update(timestampMs).digest();
 }
 
-function fail(reason: RetellSignatureFailure, message: string): RetellSignatureResult {
+function failure(
+  reason: RetellSignatureFailure,
+  message: string,
+): Extract<RetellSignatureResult, { ok: false }> {
   return { ok: false, reason, message };
+}
+
+/** A well-formed, fresh `x-retell-signature`: what {@link checkRetellSignatureHeader} returns. */
+export interface RetellSignatureHeader {
+  ok: true;
+  /** The signed timestamp, epoch ms. */
+  timestampMs: number;
+  /** The timestamp as signed (its digits). */
+  timestamp: string;
+  /** The 32-byte digest. */
+  digest: Buffer;
+}
+
+/**
+ * What the header alone decides, before any body byte is read: present, `v=<digits>,d=<64 hex>`, and the
+ * timestamp within the window. Never throws. The digest itself needs the body: {@link verifyRetellSignature}.
+ */
+export function checkRetellSignatureHeader(
+  header: string | null | undefined,
+  options: VerifyRetellSignatureOptions = {},
+): RetellSignatureHeader | Extract<RetellSignatureResult, { ok: false }> {
+  if (!header) return failure('missing_header', `missing ${RETELL_SIGNATURE_HEADER} header`);
+  const m = HEADER.exec(header.trim());
+  if (!m)
+    return failure('malformed_header', `${RETELL_SIGNATURE_HEADER} is not "v=<timestamp_ms>,d=<hex digest>"`);
+  const [, ts, digest] = m as unknown as [string, string, string];
+  if (digest.length !== DIGEST_HEX_LENGTH) {
+    return failure(
+      'bad_digest_length',
+      `digest has ${digest.length} hex digits, expected ${DIGEST_HEX_LENGTH}`,
+    );
+  }
+  const timestampMs = Number(ts);
+  if (!Number.isSafeInteger(timestampMs))
+    return failure('bad_timestamp', 'signature timestamp is not a safe integer');
+  const now = typeof options.now === 'function' ? options.now() : (options.now ?? Date.now());
+  const tolerance = options.toleranceMs ?? RETELL_SIGNATURE_TOLERANCE_MS;
+  if (Math.abs(now - timestampMs) > tolerance) {
+    const direction = timestampMs < now ? 'old' : 'ahead';
+    return failure(
+      'timestamp_out_of_window',
+      `signature timestamp is ${Math.round(Math.abs(now - timestampMs) / 1000)} s ${direction} (limit ${tolerance / 1000} s)`,
+    );
+  }
+  return { ok: true, timestampMs, timestamp: ts, digest: Buffer.from(digest, 'hex') };
+}
+
+/** The digest of a checked header against the body: constant time (both 32 bytes). */
+export function retellDigestMatches(
+  rawBody: string | Uint8Array,
+  apiKey: string,
+  header: RetellSignatureHeader,
+): boolean {
+  return timingSafeEqual(hmac(rawBody, apiKey, header.timestamp), header.digest);
 }
 
 /**
@@ -69,33 +126,12 @@ export function verifyRetellSignature(
   header: string | null | undefined,
   options: VerifyRetellSignatureOptions = {},
 ): RetellSignatureResult {
-  if (!apiKey) return fail('missing_api_key', 'no Retell API key configured');
-  if (!header) return fail('missing_header', `missing ${RETELL_SIGNATURE_HEADER} header`);
-  const m = HEADER.exec(header.trim());
-  if (!m)
-    return fail('malformed_header', `${RETELL_SIGNATURE_HEADER} is not "v=<timestamp_ms>,d=<hex digest>"`);
-  const [, ts, digest] = m as unknown as [string, string, string];
-  if (digest.length !== DIGEST_HEX_LENGTH) {
-    return fail('bad_digest_length', `digest has ${digest.length} hex digits, expected ${DIGEST_HEX_LENGTH}`);
-  }
-  const timestampMs = Number(ts);
-  if (!Number.isSafeInteger(timestampMs))
-    return fail('bad_timestamp', 'signature timestamp is not a safe integer');
-  const now = typeof options.now === 'function' ? options.now() : (options.now ?? Date.now());
-  const tolerance = options.toleranceMs ?? RETELL_SIGNATURE_TOLERANCE_MS;
-  if (Math.abs(now - timestampMs) > tolerance) {
-    const direction = timestampMs < now ? 'old' : 'ahead';
-    return fail(
-      'timestamp_out_of_window',
-      `signature timestamp is ${Math.round(Math.abs(now - timestampMs) / 1000)} s ${direction} (limit ${tolerance / 1000} s)`,
-    );
-  }
-  // Both 32 bytes: the digest length was checked above, so timingSafeEqual cannot throw.
-  const expected = hmac(rawBody, apiKey, ts);
-  if (!timingSafeEqual(expected, Buffer.from(digest, 'hex'))) {
-    return fail('signature_mismatch', 'signature does not match the body');
-  }
-  return { ok: true, timestampMs };
+  if (!apiKey) return failure('missing_api_key', 'no Retell API key configured');
+  const checked = checkRetellSignatureHeader(header, options);
+  if (!checked.ok) return checked;
+  if (!retellDigestMatches(rawBody, apiKey, checked))
+    return failure('signature_mismatch', 'signature does not match the body');
+  return { ok: true, timestampMs: checked.timestampMs };
 }
 
 /**

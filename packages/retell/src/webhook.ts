@@ -1,15 +1,25 @@
 /**
- * The Retell webhook endpoint: a web-standard `(Request) => Promise<Response>` handler, with thin Node
- * `http` and Express adapters over the same code path.
+ * The Retell webhook endpoint: a web-standard `(Request) => Promise<Response>` handler, with the shared
+ * Node `http` and Express bridge of `@voxtrace/core/http` over the same code path.
  *
- * 405 not POST · 413 body over `maxBodyBytes` (checked on `Content-Length` and while reading) ·
- * 401 bad or missing `x-retell-signature` (with the reason) · 400 not JSON or not a Retell webhook
- * (with the reason) · 204 recorded, duplicate or ignored · 200 with your `onEvent`'s return value as
- * JSON · 500 only when your `onEvent` throws (so Retell retries; voxtrace's own recording is
- * deduplicated) · 503 after `close()`.
+ * The signature header's format and timestamp window are checked before any body byte is read (401);
+ * the body is read under caps in bytes, time and concurrency; then the digest is verified over the raw
+ * bytes (401). 405 not POST · 413 body over `maxBodyBytes` (checked on `Content-Length` and while
+ * reading) · 408 body not received within `bodyTimeoutMs` · 503 too many bodies being read (with
+ * `Retry-After`) or after `close()` · 400 not JSON or not a Retell webhook (with the reason) · 204
+ * recorded, duplicate or ignored · 200 with your `onEvent`'s return value as JSON · 500 only when your
+ * `onEvent` throws (so Retell retries; voxtrace's own recording is deduplicated).
  */
+import type { ServerResponse } from 'node:http';
 import { checkFactoryArguments, type Voxtrace } from '@voxtrace/core';
-import { DEFAULT_MAX_BODY_BYTES, nodeBody, readCapped, webBody } from './body.js';
+import {
+  createBodyIntake,
+  type HeaderVerdict,
+  type IntakeOptions,
+  type NodeRequest,
+  resolveIntakeLimits,
+  serveNode,
+} from '@voxtrace/core/http';
 import {
   type RetellObserveResult,
   type RetellTrackingOptions,
@@ -17,7 +27,15 @@ import {
   retellCallsFor,
 } from './calls.js';
 import type { RetellWebhookBody } from './schema.js';
-import { RETELL_SIGNATURE_HEADER, type RetellSignatureFailure, verifyRetellSignature } from './signature.js';
+import {
+  checkRetellSignatureHeader,
+  RETELL_SIGNATURE_HEADER,
+  type RetellSignatureFailure,
+  retellDigestMatches,
+} from './signature.js';
+
+/** Default largest webhook body: a long call's `call_analyzed` carries every word twice or three times. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** What `onEvent` learns about a delivery besides its body. */
 export interface RetellDelivery {
@@ -31,9 +49,16 @@ export interface RetellDelivery {
   rawBody: string;
 }
 
-/** Options of {@link createRetellWebhookHandler}. */
-export interface RetellWebhookHandlerOptions extends RetellTrackingOptions {
-  /** A Retell API key with the webhook badge: the signing key. */
+/**
+ * Options of {@link createRetellWebhookHandler}. The intake options cap each body: `maxBodyBytes` (default
+ * 10 MiB), `bodyTimeoutMs` (default 9 000), `maxConcurrentBodies` (default 8) and `maxQueuedBodies`
+ * (default 256).
+ */
+export interface RetellWebhookHandlerOptions extends RetellTrackingOptions, IntakeOptions {
+  /**
+   * A Retell API key with the webhook badge: the signing key. Required: an unset key (`undefined`, empty)
+   * throws at construction. Retell signs every webhook, so there is no unauthenticated mode.
+   */
   apiKey: string;
   /**
    * Your own processing of every verified delivery (retries included; see `info.action`). Awaited:
@@ -41,8 +66,6 @@ export interface RetellWebhookHandlerOptions extends RetellTrackingOptions {
    * answers 500 so that Retell retries.
    */
   onEvent?: (body: RetellWebhookBody, info: RetellDelivery) => unknown;
-  /** Largest body accepted. Default 10 MiB. */
-  maxBodyBytes?: number;
   /** Clock for the signature window, epoch ms. Default `Date.now`. */
   now?: () => number;
 }
@@ -51,79 +74,91 @@ export interface RetellWebhookHandlerOptions extends RetellTrackingOptions {
 export interface RetellWebhookStats extends RetellTrackingStats {
   deliveries: number;
   accepted: number;
+  /** Refused signatures by reason; all but `signature_mismatch` were refused before reading the body. */
   unauthorized: Partial<Record<RetellSignatureFailure, number>>;
   malformed: number;
   tooLarge: number;
+  /** Bodies not received within `bodyTimeoutMs` (408). */
+  timedOut: number;
+  /** Requests refused because too many bodies were being read (503). */
+  busy: number;
   methodNotAllowed: number;
   callbackFailed: number;
 }
 
-/** A Node `http.IncomingMessage` (or Express request), structurally. */
-export interface NodeRequestLike extends AsyncIterable<unknown> {
-  method?: string;
-  headers: Record<string, string | string[] | undefined>;
-  /** Set by body parsers (`express.raw()` gives a Buffer). */
-  body?: unknown;
-  readableEnded?: boolean;
-}
+/**
+ * A Node `http.IncomingMessage` (or Express request).
+ *
+ * @deprecated Use `NodeRequest` from `@voxtrace/core/http` (the same type); removed in 1.0.0.
+ */
+export type NodeRequestLike = NodeRequest;
 
-/** A Node `http.ServerResponse` (or Express response), structurally. */
-export interface NodeResponseLike {
-  statusCode: number;
-  setHeader(name: string, value: string): unknown;
-  end(body?: string): unknown;
-}
+/**
+ * A Node `http.ServerResponse` (or Express response).
+ *
+ * @deprecated Use `ServerResponse` from `node:http`; removed in 1.0.0.
+ */
+export type NodeResponseLike = ServerResponse;
 
 /** The handler: call it with a `Request`, or use its Node and Express adapters. */
 export interface RetellWebhookHandler {
   (request: Request): Promise<Response>;
   /** Node `http` adapter: `http.createServer((req, res) => handler.node(req, res))`. Never rejects. */
-  node(req: NodeRequestLike, res: NodeResponseLike): Promise<void>;
+  node(req: NodeRequest, res: ServerResponse): Promise<void>;
   /**
    * Express adapter: `app.post('/retell', handler.express)`. Mount it before `express.json()`, or use
    * `express.raw({ type: 'application/json' })` on the route: the signature covers the raw bytes.
    */
-  express(req: NodeRequestLike, res: NodeResponseLike, next?: (err?: unknown) => void): Promise<void>;
+  express(req: NodeRequest, res: ServerResponse, next?: (err?: unknown) => void): Promise<void>;
   /**
    * Ends now the calls awaiting `call_analyzed` (with what `call_ended` said), clears the timers and
-   * answers 503 from then on. Call it before `vt.shutdown()`.
+   * answers 503 from then on. `vt.shutdown()` ends the waiting calls too, so it is optional there.
    */
   close(): void;
   stats(): RetellWebhookStats;
 }
 
-interface Incoming {
-  method: string | undefined;
-  header(name: string): string | null;
-  /** The body, `null` past the cap. */
-  read(maxBytes: number): Promise<Uint8Array | null>;
-}
-
-interface Outgoing {
-  status: number;
-  headers: Record<string, string>;
-  body: string | null;
-}
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Outgoing => ({
-  status,
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-});
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Creates the webhook handler: verifies Retell's signature, validates the body and records the call
- * into `vt` (see {@link observeRetellEvent} for what is recorded). Throws only on a missing `apiKey`.
+ * into `vt` (see {@link observeRetellEvent} for what is recorded). Throws a `TypeError` at construction
+ * on a missing `apiKey` or a malformed option; the handler itself never throws.
  */
 export function createRetellWebhookHandler(
   vt: Voxtrace,
   options: RetellWebhookHandlerOptions,
 ): RetellWebhookHandler {
-  checkFactoryArguments('createRetellWebhookHandler', vt, options);
-  if (!options) throw new TypeError('createRetellWebhookHandler: options with apiKey are required');
-  const { apiKey, onEvent, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, now = Date.now, ...tracking } = options;
-  if (!apiKey) throw new TypeError('createRetellWebhookHandler: apiKey is required');
+  const owner = 'createRetellWebhookHandler';
+  checkFactoryArguments(owner, vt, options);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${owner}: options must be an object with apiKey`);
+  const {
+    apiKey,
+    onEvent,
+    now = Date.now,
+    maxBodyBytes,
+    bodyTimeoutMs,
+    maxConcurrentBodies,
+    maxQueuedBodies,
+    ...tracking
+  } = options;
+  if (typeof apiKey !== 'string' || !apiKey.trim())
+    throw new TypeError(
+      `${owner}: apiKey is ${apiKey === undefined ? 'undefined' : typeof apiKey === 'string' ? 'empty' : `a ${typeof apiKey}`}: pass the Retell API key with the webhook badge (e.g. process.env.RETELL_API_KEY)`,
+    );
+  const intake = createBodyIntake(
+    resolveIntakeLimits(
+      { maxBodyBytes, bodyTimeoutMs, maxConcurrentBodies, maxQueuedBodies },
+      { maxBodyBytes: DEFAULT_MAX_BODY_BYTES },
+      owner,
+    ),
+  );
   const calls = retellCallsFor(vt, tracking);
   calls.webhookAttached = true;
   let closed = false;
@@ -132,15 +167,17 @@ export function createRetellWebhookHandler(
     accepted: 0,
     malformed: 0,
     tooLarge: 0,
+    timedOut: 0,
+    busy: 0,
     methodNotAllowed: 0,
     callbackFailed: 0,
   };
   const unauthorized: Partial<Record<RetellSignatureFailure, number>> = {};
 
   /** {@link respond}, with a last guard: a bug of ours answers 500 and is reported, never rejects. */
-  async function handle(input: Incoming): Promise<Outgoing> {
+  async function handle(request: Request): Promise<Response> {
     try {
-      return await respond(input);
+      return await respond(request);
     } catch (err) {
       calls.diagnose({
         code: 'adapter_error',
@@ -151,30 +188,45 @@ export function createRetellWebhookHandler(
     }
   }
 
-  async function respond(input: Incoming): Promise<Outgoing> {
+  async function respond(request: Request): Promise<Response> {
     counts.deliveries++;
     if (closed) return json(503, { error: 'shutting down' }, { 'retry-after': '5' });
-    if (input.method !== 'POST') {
+    if (request.method !== 'POST') {
       counts.methodNotAllowed++;
       return json(405, { error: 'use POST' }, { allow: 'POST' });
     }
-    const declared = Number(input.header('content-length') ?? Number.NaN);
-    let bytes: Uint8Array | null;
-    try {
-      bytes = declared > maxBodyBytes ? null : await input.read(maxBodyBytes);
-    } catch (err) {
-      counts.malformed++;
-      return json(400, { error: `could not read the body: ${String(err)}` });
+    let signedAt = 0;
+    const read = await intake.receive(request, {
+      check: (r): HeaderVerdict => {
+        const header = checkRetellSignatureHeader(r.headers.get(RETELL_SIGNATURE_HEADER), { now });
+        if (!header.ok) return { ok: false, reason: header.message, code: header.reason };
+        signedAt = header.timestampMs;
+        return {
+          ok: 'body',
+          verify: (bytes) =>
+            retellDigestMatches(bytes, apiKey, header)
+              ? { ok: true }
+              : { ok: false, reason: 'signature does not match the body', code: 'signature_mismatch' },
+        };
+      },
+    });
+    if (!read.ok) {
+      if (read.status === 401) {
+        const reason = read.code as RetellSignatureFailure;
+        unauthorized[reason] = (unauthorized[reason] ?? 0) + 1;
+        return json(401, { error: read.reason, reason });
+      }
+      if (read.status === 413) counts.tooLarge++;
+      else if (read.status === 408) counts.timedOut++;
+      else if (read.status === 503) counts.busy++;
+      else counts.malformed++;
+      return json(
+        read.status,
+        { error: read.reason },
+        read.retryAfterSeconds ? { 'retry-after': String(read.retryAfterSeconds) } : {},
+      );
     }
-    if (bytes === null) {
-      counts.tooLarge++;
-      return json(413, { error: `body over ${maxBodyBytes} bytes` }, { connection: 'close' });
-    }
-    const sig = verifyRetellSignature(bytes, apiKey, input.header(RETELL_SIGNATURE_HEADER), { now });
-    if (!sig.ok) {
-      unauthorized[sig.reason] = (unauthorized[sig.reason] ?? 0) + 1;
-      return json(401, { error: sig.message, reason: sig.reason });
-    }
+    const bytes = read.bytes;
     let rawBody: string;
     let body: unknown;
     try {
@@ -195,7 +247,7 @@ export function createRetellWebhookHandler(
         reply = await onEvent(body as RetellWebhookBody, {
           action: observed.action,
           callId: observed.callId,
-          signedAt: sig.timestampMs,
+          signedAt,
           rawBody,
         });
       } catch (err) {
@@ -213,66 +265,27 @@ export function createRetellWebhookHandler(
       }
     }
     counts.accepted++;
-    return { status: 204, headers: {}, body: null };
+    return new Response(null, { status: 204 });
   }
 
-  const fetchHandler = async (request: Request): Promise<Response> => {
-    const body = webBody(request.body);
-    const out = await handle({
-      method: request.method,
-      header: (name) => request.headers.get(name),
-      read: async (max) => {
-        const bytes = await readCapped(body.next, max);
-        if (bytes === null) body.stop();
-        return bytes;
-      },
-    });
-    return new Response(out.body, { status: out.status, headers: out.headers });
-  };
+  const node = (req: NodeRequest, res: ServerResponse): Promise<void> => serveNode(handle, req, res);
 
-  const send = (res: NodeResponseLike, out: Outgoing) => {
-    try {
-      res.statusCode = out.status;
-      for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-      res.end(out.body ?? undefined);
-    } catch (err) {
-      // The client went away: nothing left to answer.
-      calls.diagnose({ code: 'adapter_error', message: `Retell webhook response failed: ${String(err)}` });
-    }
-  };
-
-  const fromNode = (req: NodeRequestLike, read: Incoming['read']): Incoming => ({
-    method: req.method,
-    header: (name) => {
-      const v = req.headers[name];
-      return (Array.isArray(v) ? v[0] : v) ?? null;
-    },
-    read,
-  });
-
-  const node = async (req: NodeRequestLike, res: NodeResponseLike): Promise<void> => {
-    send(res, await handle(fromNode(req, (max) => readCapped(nodeBody(req), max))));
-  };
-
-  const express = async (req: NodeRequestLike, res: NodeResponseLike, next?: (err?: unknown) => void) => {
+  const express = async (req: NodeRequest, res: ServerResponse, next?: (err?: unknown) => void) => {
     const parsed = req.body;
-    if (parsed instanceof Uint8Array || typeof parsed === 'string') {
-      const bytes = typeof parsed === 'string' ? Buffer.from(parsed, 'utf8') : parsed;
-      return send(res, await handle(fromNode(req, async (max) => (bytes.byteLength > max ? null : bytes))));
-    }
-    if (req.readableEnded && parsed !== undefined) {
+    const raw = parsed instanceof Uint8Array || typeof parsed === 'string';
+    if (!raw && req.readableEnded && parsed !== undefined) {
       // A JSON parser consumed the body: the signed bytes are gone.
       const err = new Error(
         'Retell webhook: the body was already parsed (express.json?); mount the handler before it or use express.raw({ type: "application/json" })',
       );
       calls.diagnose({ code: 'adapter_error', message: err.message });
       if (next) return next(err);
-      return send(res, json(500, { error: err.message }));
+      return serveNode(async () => json(500, { error: err.message }), req, res);
     }
     return node(req, res);
   };
 
-  return Object.assign(fetchHandler, {
+  return Object.assign(handle, {
     node,
     express,
     close: () => {

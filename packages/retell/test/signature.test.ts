@@ -1,6 +1,14 @@
-import { signRetellPayload, verifyRetellSignature } from '@voxtrace/retell';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  checkRetellSignatureHeader,
+  createRetellWebhookHandler,
+  signRetellPayload,
+  verifyRetellSignature,
+} from '@voxtrace/retell';
+import { sign, verify } from 'retell-sdk';
 import { describe, expect, it } from 'vitest';
-import { fixture } from './helpers.js';
+import { fixture, testVoxtrace } from './helpers.js';
 
 interface Vector {
   api_key: string;
@@ -120,5 +128,65 @@ describe('verifyRetellSignature', () => {
     const header = signRetellPayload(v.raw_body, v.api_key);
     expect(verifyRetellSignature(v.raw_body, v.api_key, header).ok).toBe(true);
     expect(verifyRetellSignature(v.raw_body, v.api_key, v.expected_header).ok).toBe(false);
+  });
+});
+
+describe("against Retell's own SDK (retell-sdk 5.x)", () => {
+  it('a delivery signed by retell-sdk is accepted by the webhook handler over a real socket', async () => {
+    const t = testVoxtrace();
+    const handler = createRetellWebhookHandler(t.vt, { apiKey: 'key_sdk_signed', analysisWaitMs: 0 });
+    const server = createServer((req, res) => void handler.node(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/retell`;
+      const raw = JSON.stringify(fixture('retell-call_analyzed.json'));
+      const signature = await sign(raw, 'key_sdk_signed');
+      const ok = await fetch(url, {
+        method: 'POST',
+        headers: { 'x-retell-signature': signature },
+        body: raw,
+      });
+      expect(ok.status).toBe(204);
+      // The same signature over other bytes, or under another key, is refused.
+      const tampered = await fetch(url, {
+        method: 'POST',
+        headers: { 'x-retell-signature': signature },
+        body: raw.replace('user_hangup', 'agent_hangup'),
+      });
+      expect(tampered.status).toBe(401);
+      const otherKey = await fetch(url, {
+        method: 'POST',
+        headers: { 'x-retell-signature': await sign(raw, 'key_other') },
+        body: raw,
+      });
+      expect(otherKey.status).toBe(401);
+      expect(handler.stats().unauthorized).toEqual({ signature_mismatch: 2 });
+    } finally {
+      server.close();
+      await t.vt.shutdown();
+    }
+    expect(t.named('conversation')).toHaveLength(1);
+  });
+
+  it('retell-sdk verifies what signRetellPayload signs', async () => {
+    const raw = JSON.stringify({ event: 'call_started', call: { call_id: 'c' } });
+    expect(await verify(raw, 'key_x', signRetellPayload(raw, 'key_x'))).toBe(true);
+    expect(await verify(raw, 'key_y', signRetellPayload(raw, 'key_x'))).toBe(false);
+  });
+});
+
+describe('checkRetellSignatureHeader: what the header alone decides', () => {
+  it('passes a well-formed fresh header (the digest still needs the body) and refuses the rest', () => {
+    const checked = checkRetellSignatureHeader(v.expected_header, at());
+    expect(checked).toMatchObject({
+      ok: true,
+      timestampMs: v.timestamp_ms,
+      timestamp: String(v.timestamp_ms),
+    });
+    expect(checkRetellSignatureHeader(null, at())).toMatchObject({ reason: 'missing_header' });
+    expect(checkRetellSignatureHeader('v=1,d=zz', at())).toMatchObject({ reason: 'malformed_header' });
+    expect(checkRetellSignatureHeader(v.expected_header, at(6 * 60_000))).toMatchObject({
+      reason: 'timestamp_out_of_window',
+    });
   });
 });

@@ -222,8 +222,12 @@ describe('webhook responses', () => {
         controller.enqueue(new Uint8Array(512));
       },
     });
+    // A well-formed, fresh signature header: only the body can tell it is wrong, so the body is read.
+    const headers = { 'x-retell-signature': signRetellPayload('', API_KEY) };
     const res = await handler(
-      new Request(url, { method: 'POST', body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' }),
+      new Request(url, { method: 'POST', body: stream, headers, duplex: 'half' } as RequestInit & {
+        duplex: 'half';
+      }),
     );
     expect(res.status).toBe(413);
     // It stopped reading at the cap instead of draining an endless body.
@@ -285,6 +289,45 @@ describe('webhook responses', () => {
     expect(res.status).toBe(204);
     await vt.shutdown();
     expect(named('conversation')).toHaveLength(1);
+  });
+
+  it('checks the signature header before reading the body: a bad one costs no body bytes', async () => {
+    const { handler } = handlerWith();
+    for (const header of [null, 'v=1,d=00', `v=${Date.now() - 600_000},d=${'ab'.repeat(32)}`]) {
+      let pulled = 0;
+      const body = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            pulled++;
+            controller.enqueue(new Uint8Array(1024));
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      const res = await handler(
+        new Request(url, {
+          method: 'POST',
+          body,
+          headers: header ? { 'x-retell-signature': header } : {},
+          duplex: 'half',
+        } as RequestInit & { duplex: 'half' }),
+      );
+      expect(res.status).toBe(401);
+      expect(pulled).toBe(0);
+    }
+  });
+
+  it('a configuration mistake throws at construction; requests never do', () => {
+    const t = testVoxtrace();
+    const create = (options: object) => () =>
+      createRetellWebhookHandler(t.vt, options as Parameters<typeof createRetellWebhookHandler>[1]);
+    expect(create({ apiKey: process.env.VOXTRACE_SURELY_UNSET_KEY })).toThrow(
+      /apiKey is undefined: pass the Retell API key/,
+    );
+    expect(create({ apiKey: '' })).toThrow(/apiKey is empty/);
+    expect(create({ apiKey: '   ' })).toThrow(/apiKey is empty/);
+    expect(create({ apiKey: 42 })).toThrow(/apiKey is a number/);
+    expect(create({ apiKey: API_KEY, maxConcurrentBodies: 0 })).toThrow(/maxConcurrentBodies/);
   });
 
   it('503 after close()', async () => {

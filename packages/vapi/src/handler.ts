@@ -1,12 +1,14 @@
 /**
  * `createVapiWebhookHandler(vt, options)`: a web-standard `(Request) => Promise<Response>` for Vapi's server
- * URL. It reads the body under a size cap (413), verifies it (401), parses and validates it (400 with the
- * reasons), observes it, and hands it to your `onMessage`, whose return value is the response (so
- * `tool-calls` and `assistant-request` get their answers). An unknown message type is a 200.
+ * URL. It checks the credential from the headers (401 before any body byte is read), reads the body under
+ * caps in bytes (413), time (408) and concurrency (503 with `Retry-After`), verifies an HMAC over the raw
+ * bytes (401), parses and validates the message (400 with the reasons), observes it, and hands it to your
+ * `onMessage`, whose return value is the response (so `tool-calls` and `assistant-request` get their
+ * answers). An unknown message type is a 200.
  */
 import { checkFactoryArguments, type Voxtrace } from '@voxtrace/core';
-import { type VapiAuth, verifyVapiRequest } from './auth.js';
-import { readCappedBody } from './body.js';
+import { createBodyIntake, type IntakeOptions, resolveIntakeLimits } from '@voxtrace/core/http';
+import { compileVapiAuth, type VapiAuth } from './auth.js';
 import { diagnose } from './diagnose.js';
 import {
   observeVapiMessage,
@@ -26,18 +28,28 @@ export interface VapiMessageContext {
   request: Request;
 }
 
-/** Options of {@link createVapiWebhookHandler}. */
-export interface VapiWebhookOptions extends VapiObserveOptions {
-  /** How requests are verified; an array accepts any of the schemes. `{ type: 'none' }` only for local development. */
-  auth: VapiAuth | readonly VapiAuth[];
+/**
+ * Options of {@link createVapiWebhookHandler}. The intake options cap each body: `maxBodyBytes` (default
+ * 5 MiB), `bodyTimeoutMs` (default 9 000), `maxConcurrentBodies` (default 8) and `maxQueuedBodies`
+ * (default 256).
+ */
+export interface VapiWebhookOptions extends VapiObserveOptions, IntakeOptions {
+  /**
+   * How requests are verified; an array accepts any of the schemes. Required: a handler without a credential
+   * (e.g. `process.env.VAPI_SECRET` unset) throws at construction unless `allowUnauthenticated` is true.
+   */
+  auth?: VapiAuth | readonly VapiAuth[];
+  /**
+   * Accept requests without checking a credential when `auth` is absent or its credential is empty. Only for
+   * local development; reported once as a diagnostic.
+   */
+  allowUnauthenticated?: boolean;
   /**
    * Your handling of each valid message (validated: unknown fields kept, malformed ones removed). Its return
    * value becomes the JSON response (a `Response` is sent as is; nothing gives `{"ok":true}`). If it throws,
    * the response is a 500.
    */
   onMessage?: (message: VapiMessage, context: VapiMessageContext) => unknown;
-  /** Largest body accepted, in bytes. Default 5 MiB. */
-  maxBodyBytes?: number;
   /**
    * Refuse (401) a message whose `timestamp` is further than this from now (epoch ms; both directions).
    * Default off: the one freshness check a shared secret or bearer token can have.
@@ -45,31 +57,55 @@ export interface VapiWebhookOptions extends VapiObserveOptions {
   maxMessageAgeMs?: number;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Default largest body: an end-of-call report of a long call with every message. */
+export const VAPI_DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-/** Creates the webhook handler. Every failure becomes a status code; the returned promise never rejects. */
+const ERRORS = {
+  400: 'bad request',
+  401: 'unauthorized',
+  408: 'request timeout',
+  413: 'payload too large',
+  415: 'unsupported media type',
+  503: 'busy',
+} as const;
+
+/**
+ * Creates the webhook handler. Throws a `TypeError` at construction on a configuration mistake (no
+ * credential, a malformed option); the returned handler never throws and its promise never rejects.
+ */
 export function createVapiWebhookHandler(
   vt: Voxtrace,
   options: VapiWebhookOptions,
 ): (request: Request) => Promise<Response> {
-  checkFactoryArguments('createVapiWebhookHandler', vt, options);
-  if (!options?.auth)
-    throw new TypeError(
-      "createVapiWebhookHandler: options.auth is required ({ type: 'none' } to accept anything)",
-    );
+  const owner = 'createVapiWebhookHandler';
+  checkFactoryArguments(owner, vt, options);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${owner}: options must be an object with auth`);
+  const check = compileVapiAuth(options.auth, {
+    allowUnauthenticated: options.allowUnauthenticated === true,
+    owner,
+    onDiagnostic: (d) => diagnose(vt, options.onDiagnostic, d),
+  });
+  if (!check)
+    diagnose(vt, options.onDiagnostic, {
+      code: 'adapter_error',
+      message: 'vapi webhook handler accepts unauthenticated requests (allowUnauthenticated)',
+    });
+  const intake = createBodyIntake(
+    resolveIntakeLimits(options, { maxBodyBytes: VAPI_DEFAULT_MAX_BODY_BYTES }, owner),
+  );
   const now = options.now ?? Date.now;
   return async (request) => {
     try {
       if (request.method !== 'POST') return json(405, { error: 'method not allowed' }, { allow: 'POST' });
       const receivedAt = now();
-      const read = await readCappedBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      const read = await intake.receive(request, check ? { check: (r) => check(r, now()) } : {});
       if (!read.ok)
-        return json(read.status, {
-          error: read.status === 413 ? 'payload too large' : 'bad request',
-          reason: read.reason,
-        });
-      const auth = await verifyVapiRequest(options.auth, request, read.bytes, now());
-      if (!auth.ok) return json(401, { error: 'unauthorized', reason: auth.reason });
+        return json(
+          read.status,
+          { error: ERRORS[read.status], reason: read.reason },
+          read.retryAfterSeconds ? { 'retry-after': String(read.retryAfterSeconds) } : {},
+        );
       let body: unknown;
       try {
         body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.bytes));

@@ -9,11 +9,14 @@ export { VAPI_AVERAGE_ATTR, VAPI_CALL_ATTR, VAPI_COST_ATTR, VAPI_TURN_ATTR } fro
 export {
   type VapiAuth,
   type VapiAuthResult,
+  type VapiAuthScheme,
   type VapiBearerAuth,
   type VapiCustomAuth,
   type VapiHmacAuth,
+  type VapiLegacyAuth,
   type VapiNoAuth,
   type VapiSecretAuth,
+  vapiAuthSchema,
   verifyVapiRequest,
 } from './auth.js';
 export {
@@ -22,8 +25,14 @@ export {
   type EndedReasonClass,
   type EndedReasonFamily,
 } from './ended-reason.js';
-export { createVapiWebhookHandler, type VapiMessageContext, type VapiWebhookOptions } from './handler.js';
-export { type FetchHandler, type NodeRequest, toExpressMiddleware, toNodeHandler } from './node.js';
+export {
+  createVapiWebhookHandler,
+  VAPI_DEFAULT_MAX_BODY_BYTES,
+  type VapiMessageContext,
+  type VapiWebhookOptions,
+} from './handler.js';
+// The Node and Express bridge every voxtrace webhook shares.
+export { type FetchHandler, type NodeRequest, toExpressMiddleware, toNodeHandler } from '@voxtrace/core/http';
 export {
   observeVapiMessage,
   observeVapiResponse,

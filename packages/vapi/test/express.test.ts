@@ -19,7 +19,7 @@ async function app(mount: 'direct' | 'raw' | 'after-json') {
   h = harness();
   const handler = createVapiWebhookHandler(h.vt, {
     auth: [
-      { type: 'hmac', secret },
+      { type: 'hmac', secretKey: secret },
       { type: 'secret', secret: 'plain' },
     ],
     onMessage: (m) => (m.type === 'tool-calls' ? { results: [] } : undefined),

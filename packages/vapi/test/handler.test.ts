@@ -7,6 +7,7 @@ import {
   type VapiWebhookOptions,
 } from '@voxtrace/vapi';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawRequest } from '../../core/test/support/raw-http.js';
 import {
   CALL_ID,
   createServer,
@@ -243,6 +244,35 @@ describe('bad input: the right status, no throw, nothing else lost', () => {
     // Nothing else lost: the next good request goes through.
     expect((await post(fixtureText('vapi-end-of-call-report.json'))).status).toBe(200);
     expect(h.conversations).toHaveLength(1);
+  });
+
+  it('answers 408 to a body that trickles past bodyTimeoutMs, and 503 with Retry-After when busy', async () => {
+    const post = await serve({ bodyTimeoutMs: 400, maxConcurrentBodies: 1, maxQueuedBodies: 0 });
+    const slow = rawRequest({
+      port,
+      path: '/vapi',
+      headers: { 'x-vapi-secret': SECRET },
+      body: { total: 100, chunkBytes: 1, intervalMs: 100 },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const busy = await rawRequest({
+      port,
+      path: '/vapi',
+      headers: { 'x-vapi-secret': SECRET },
+      body: { total: 10 },
+    });
+    expect(busy.status).toBe(503);
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(JSON.parse(busy.body)).toMatchObject({ error: 'busy' });
+    const timedOut = await slow;
+    expect(timedOut.status).toBe(408);
+    expect(JSON.parse(timedOut.body)).toEqual({
+      error: 'request timeout',
+      reason: 'body not received within 400 ms (bodyTimeoutMs)',
+    });
+    expect(timedOut.elapsedMs).toBeLessThan(2000);
+    // Nothing else lost: the next message goes through.
+    expect((await post(fixtureText('vapi-speech-update.json'))).status).toBe(200);
   });
 
   it('answers 405 to other methods and 500 when onMessage throws', async () => {

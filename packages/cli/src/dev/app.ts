@@ -4,7 +4,12 @@
  * to, and the page itself. `server.ts` serves it over Node's `http`.
  */
 import type { z } from 'zod';
-import { BodyEncodingError, BodyTooLargeError, readBody } from './body.js';
+import {
+  type BodyIntake,
+  createBodyIntake,
+  type IntakeOptions,
+  resolveIntakeLimits,
+} from '@voxtrace/core/http';
 import {
   IncidentBoard,
   type IncidentBoardOptions,
@@ -12,15 +17,18 @@ import {
   incidentSchema,
   snapshotSchema,
 } from './incidents.js';
-import type { LatencyView } from './latency.js';
+import { type LatencyView, latestStretch } from './latency.js';
 import { handleOtlpTraces } from './otlp.js';
 import { renderPage } from './page.js';
 import { ConversationStore, type StoreOptions, type StoreStats } from './store.js';
 import type { ConversationSummary } from './waterfall.js';
 
 /** Options of {@link createDevViewer}. */
-export interface DevViewerOptions extends StoreOptions, IncidentBoardOptions {
-  /** Largest OTLP request body, raw or decompressed. Default 8 MiB. */
+export interface DevViewerOptions extends StoreOptions, IncidentBoardOptions, IntakeOptions {
+  /**
+   * Largest OTLP request body, raw or decompressed (a gzip bomb stops there). Default 8 MiB. The other intake
+   * options (`bodyTimeoutMs`, `maxConcurrentBodies`, `maxQueuedBodies`) apply to every body received.
+   */
   maxBodyBytes?: number;
   /**
    * Host names the `Host` header may carry (port aside), against DNS rebinding; `null` accepts any.
@@ -35,6 +43,8 @@ export interface Overview {
   conversations: ConversationSummary[];
   latency: LatencyView;
   incidents: IncidentsView;
+  /** The time charts' span: the latest stretch of turns, snapshots and incidents; `null` without any. */
+  range: { from: number; to: number } | null;
   stats: StoreStats;
 }
 
@@ -44,7 +54,7 @@ export interface DevViewer {
   fetch(request: Request): Promise<Response>;
   readonly store: ConversationStore;
   readonly incidents: IncidentBoard;
-  /** Largest request body accepted (the Node adapter stops reading there). */
+  /** Largest OTLP request body accepted, raw or decompressed. */
   readonly maxBodyBytes: number;
 }
 
@@ -58,7 +68,16 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
   const store = new ConversationStore(options);
   const incidents = new IncidentBoard(options);
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const otlpIntake = createBodyIntake(
+    resolveIntakeLimits(options, { maxBodyBytes: DEFAULT_MAX_BODY_BYTES }, 'createDevViewer'),
+  );
+  const apiIntake = createBodyIntake(
+    resolveIntakeLimits(
+      { ...options, maxBodyBytes: API_MAX_BODY_BYTES },
+      { maxBodyBytes: API_MAX_BODY_BYTES },
+      'createDevViewer',
+    ),
+  );
   const hostnames = options.allowedHostnames === undefined ? LOOPBACK : options.allowedHostnames;
   const page = renderPage();
   const version = () => store.version + incidents.version;
@@ -73,7 +92,7 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const get = request.method === 'GET' || request.method === 'HEAD';
 
-    if (path === '/v1/traces') return handleOtlpTraces(request, store, maxBodyBytes);
+    if (path === '/v1/traces') return handleOtlpTraces(request, store, otlpIntake);
     if (path === '/' && get)
       return new Response(page, {
         headers: {
@@ -86,11 +105,14 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
     if (path === '/api/overview' && get) {
       const v = version();
       if (url.searchParams.get('since') === String(v)) return new Response(null, { status: 204 });
+      const latency = store.latency();
+      const board = incidents.view();
       const body: Overview = {
         version: v,
         conversations: store.conversations(),
-        latency: store.latency(),
-        incidents: incidents.view(),
+        latency,
+        incidents: board,
+        range: chartRange(latency, board),
         stats: store.stats(),
       };
       return json(200, body);
@@ -105,9 +127,9 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
     if (path === '/api/latency' && get) return json(200, store.latency());
     if (path === '/api/incidents' && get) return json(200, incidents.view());
     if (path === '/api/incidents' && request.method === 'POST')
-      return publish(request, url, incidentSchema, (source, i) => incidents.upsert(source, i));
+      return publish(request, url, apiIntake, incidentSchema, (source, i) => incidents.upsert(source, i));
     if (path === '/api/monitor' && request.method === 'POST')
-      return publish(request, url, snapshotSchema, (source, s) => incidents.snapshot(source, s));
+      return publish(request, url, apiIntake, snapshotSchema, (source, s) => incidents.snapshot(source, s));
     if (path === '/api/health' && get) {
       const { rss, heapUsed } = process.memoryUsage();
       const memory = { rssBytes: rss, heapUsedBytes: heapUsed };
@@ -123,7 +145,7 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
   return {
     store,
     incidents,
-    maxBodyBytes,
+    maxBodyBytes: otlpIntake.limits.maxBodyBytes,
     async fetch(request) {
       try {
         return await route(request);
@@ -134,22 +156,36 @@ export function createDevViewer(options: DevViewerOptions = {}): DevViewer {
   };
 }
 
+/** The latest stretch of everything the time charts draw (see `latestStretch`). */
+function chartRange(latency: LatencyView, board: IncidentsView): Overview['range'] {
+  const times: number[] = [];
+  if (latency.from !== null) times.push(latency.from, latency.to!);
+  for (const src of board.severity) for (const p of src.points) times.push(p.at);
+  for (const i of board.incidents) times.push(i.openedAt, i.resolvedAt ?? i.updatedAt ?? i.openedAt);
+  return latestStretch(times);
+}
+
 /** Validates a published JSON body and hands it over; answers 202, or 4xx saying what was wrong. */
 async function publish<S extends z.ZodType>(
   request: Request,
   url: URL,
+  intake: BodyIntake,
   schema: S,
   accept: (source: string, value: z.infer<S>) => void,
 ): Promise<Response> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   // Requiring JSON also makes browsers preflight cross-site posts, which this server never allows.
   if (type !== 'application/json') return json(415, { error: 'content-type must be application/json' });
+  const read = await intake.receive(request, { decompress: true });
+  if (!read.ok) {
+    const res = json(read.status, { error: read.reason });
+    if (read.retryAfterSeconds) res.headers.set('retry-after', String(read.retryAfterSeconds));
+    return res;
+  }
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(await readBody(request, API_MAX_BODY_BYTES)));
+    value = JSON.parse(new TextDecoder().decode(read.bytes));
   } catch (err) {
-    if (err instanceof BodyTooLargeError) return json(413, { error: err.message });
-    if (err instanceof BodyEncodingError) return json(err.status, { error: err.message });
     return json(400, { error: `body is not JSON: ${(err as Error).message}` });
   }
   const parsed = schema.safeParse(value);

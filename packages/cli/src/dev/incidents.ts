@@ -5,6 +5,7 @@
  * per publishing source.
  */
 import { z } from 'zod';
+import { type IncidentCard, incidentCard } from './incident-card.js';
 
 const severity = z.enum(['SEV-1', 'SEV-2', 'SEV-3']);
 const ms = z.number().finite();
@@ -30,6 +31,8 @@ export const incidentSchema = z.object({
         unit: text(20).optional(),
         severity: severity.optional(),
         value: z.number().nullable().optional(),
+        /** Value furthest past the threshold while it fired. */
+        worstValue: z.number().nullable().optional(),
         comparator: text(4).optional(),
         threshold: z.number().nullable().optional(),
         firing: z.boolean().optional(),
@@ -81,10 +84,11 @@ export type PublishedSnapshot = z.infer<typeof snapshotSchema>;
 /** A stored snapshot: the snapshot without its incident (kept with the incidents). */
 export type SeverityPoint = Omit<PublishedSnapshot, 'incident'>;
 
-/** An incident with the source that published it and whether it is resolved. */
+/** An incident with the source that published it, whether it is resolved, and its card's words. */
 export interface IncidentView extends PublishedIncident {
   source: string;
   resolved: boolean;
+  card: IncidentCard;
 }
 
 /** What the incidents panel shows. */
@@ -131,7 +135,7 @@ export class IncidentBoard {
     const held = this.incidents.get(key);
     if (held && (incident.updatedAt ?? incident.openedAt) < (held.updatedAt ?? held.openedAt)) return;
     const resolved = incident.status === 'resolved' || (incident.resolvedAt ?? null) !== null;
-    this.incidents.set(key, { ...incident, source, resolved });
+    this.incidents.set(key, { ...incident, source, resolved, card: incidentCard(incident, resolved) });
     this.version_++;
     while (this.incidents.size > this.maxIncidents) {
       const victim =

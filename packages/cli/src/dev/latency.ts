@@ -1,7 +1,9 @@
 /**
  * Turn latency percentiles over time and component P90s, computed from received spans. Each point
  * of the series holds the turns that started in the trailing window ending at it; percentiles are
- * nearest-rank (a P90 is a latency some turn actually had).
+ * nearest-rank (a P90 is a latency some turn actually had). The series covers the latest stretch of
+ * activity only: a call from a past day (a replayed report, an old trace) would otherwise stretch
+ * the time axis until today's calls are a dot.
  */
 import type { LatencyComponent } from '@voxtrace/core';
 import {
@@ -42,7 +44,7 @@ export interface Percentiles {
 export interface LatencyView {
   windowMs: number;
   bucketMs: number;
-  /** First and last sample times (epoch ms), `null` without turns. */
+  /** First and last charted turn times (epoch ms: the latest stretch of activity), `null` without turns. */
   from: number | null;
   to: number | null;
   series: (Percentiles & { at: number })[];
@@ -72,7 +74,25 @@ const LABELS: Record<ComponentMetric, string> = {
   tool: 'tool',
   ttsTtfb: 'TTS TTFB',
 };
-const PARTS: LatencyComponent[] = ['stt', 'turn_detection', 'llm', 'tool', 'tts', 'other'];
+const PARTS: LatencyComponent[] = ['stt', 'turn_detection', 'llm', 'tool', 'tts', 'other', 'unmeasured'];
+
+/** Longest quiet gap inside one stretch of activity: older data is not charted. */
+export const MAX_GAP_MS = 60 * 60_000;
+
+/**
+ * The latest stretch of `times` in which no two consecutive times are more than `maxGapMs` apart,
+ * `null` for no times. A call from yesterday is its own stretch, so today's is what gets charted.
+ */
+export function latestStretch(
+  times: Iterable<number>,
+  maxGapMs = MAX_GAP_MS,
+): { from: number; to: number } | null {
+  const sorted = Float64Array.from(times).sort();
+  if (sorted.length === 0) return null;
+  let i = sorted.length - 1;
+  while (i > 0 && sorted[i]! - sorted[i - 1]! <= maxGapMs) i--;
+  return { from: sorted[i]!, to: sorted[sorted.length - 1]! };
+}
 const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map(
   (s) => s * 1000,
 );
@@ -92,7 +112,9 @@ export function latencyView(
   windowMs: number,
   maxPoints = 90,
 ): LatencyView {
-  const timed = turns.filter((t) => t.e2eMs !== null).sort((a, b) => a.at - b.at);
+  const all = turns.filter((t) => t.e2eMs !== null).sort((a, b) => a.at - b.at);
+  const stretch = latestStretch(all.map((t) => t.at));
+  const timed = stretch ? all.filter((t) => t.at >= stretch.from) : all;
   const first = timed[0];
   const last = timed[timed.length - 1];
   const latest = components.reduce((m, c) => Math.max(m, c.at), last?.at ?? -Infinity);

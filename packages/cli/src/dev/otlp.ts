@@ -2,9 +2,10 @@
  * The OTLP/HTTP traces endpoint (`POST /v1/traces`): protobuf or JSON, optionally gzip-encoded.
  * Answers as the OTLP/HTTP spec says: the `ExportTraceServiceResponse` in the request's encoding
  * (with `partial_success` when spans were rejected), or 400 with a `google.rpc.Status` for a
- * malformed body, 413 over the size cap, 415 for an unsupported content type or encoding.
+ * malformed body, 413 over the size cap (raw or decompressed), 415 for an unsupported content type or
+ * encoding, 408 for a body that does not arrive in time, 503 when too many bodies are being read.
  */
-import { BodyEncodingError, BodyTooLargeError, readBody } from './body.js';
+import type { BodyIntake } from '@voxtrace/core/http';
 import { decodeJsonTraces, OtlpJsonError } from './otlp-json.js';
 import { decodeProtobufTraces } from './otlp-proto.js';
 import { ProtobufError, ProtobufWriter } from './protobuf.js';
@@ -24,7 +25,7 @@ const INVALID_ARGUMENT = 3;
 export async function handleOtlpTraces(
   request: Request,
   sink: SpanSink,
-  maxBodyBytes: number,
+  intake: BodyIntake,
 ): Promise<Response> {
   if (request.method !== 'POST')
     return new Response('POST OTLP traces here\n', { status: 405, headers: { allow: 'POST' } });
@@ -41,14 +42,19 @@ export async function handleOtlpTraces(
       415,
       `unsupported content-type "${type}": application/x-protobuf or application/json`,
     );
+  const read = await intake.receive(request, { decompress: true });
+  if (!read.ok) {
+    const res = failure(encoding, read.status, read.reason);
+    if (read.retryAfterSeconds) res.headers.set('retry-after', String(read.retryAfterSeconds));
+    return res;
+  }
   let decoded: DecodedTraces;
   try {
-    const body = await readBody(request, maxBodyBytes);
     decoded =
-      encoding === 'json' ? decodeJsonTraces(new TextDecoder().decode(body)) : decodeProtobufTraces(body);
+      encoding === 'json'
+        ? decodeJsonTraces(new TextDecoder().decode(read.bytes))
+        : decodeProtobufTraces(read.bytes);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) return failure(encoding, 413, err.message);
-    if (err instanceof BodyEncodingError) return failure(encoding, err.status, err.message);
     if (err instanceof ProtobufError || err instanceof OtlpJsonError)
       return failure(encoding, 400, `malformed ${encoding} ExportTraceServiceRequest: ${err.message}`);
     return failure(encoding, 400, `unreadable request: ${String(err)}`);

@@ -30,7 +30,8 @@ th { font-weight:600; color:var(--muted); font-size:12px; }
 .outcome-live { background:#dbeafe; color:#1d4ed8; } .outcome-completed { background:#dcfce7; color:#166534; }
 .outcome-error, .outcome-abandoned { background:#fee2e2; color:#991b1b; } .outcome-transferred { background:#fef3c7; color:#92400e; }
 .status-open { background:#fee2e2; color:#991b1b; } .status-resolved { background:#dcfce7; color:#166534; }
-.conv-scroll { max-height:560px; overflow:auto; }
+#conversation-rows tr.list-more { cursor:default; } #conversation-rows tr.list-more:hover { background:none; }
+#list-toggle { border:1px solid var(--line); background:#fff; border-radius:6px; padding:3px 10px; cursor:pointer; font:inherit; }
 .chart { width:100%; height:auto; display:block; }
 .chart .grid { stroke:#eef0f3; } .chart .axis-label { font-size:11px; fill:var(--muted); }
 .chart .series { fill:none; stroke-width:2; } .chart .threshold { stroke-dasharray:6 4; stroke-width:1; opacity:.8; }
@@ -93,7 +94,7 @@ const BODY = `
 <section class="card"><h2>Severity</h2><div id="severity"></div></section>
 <section class="card"><h2>Incidents <span class="muted" id="incident-count"></span></h2><div id="incidents"></div></section>
 <section class="card wide"><h2>Conversations <span class="muted" id="conversation-count"></span> <span class="muted">newest first</span></h2>
-<div class="conv-scroll"><table><thead><tr><th>started</th><th>conversation</th><th>platform</th><th class="num">turns</th><th class="num">worst turn</th><th>outcome</th></tr></thead>
+<div><table><thead><tr><th>started</th><th>conversation</th><th>platform</th><th class="num">turns</th><th class="num">worst turn</th><th>outcome</th></tr></thead>
 <tbody id="conversation-rows"></tbody></table></div></section>
 <section class="card wide" id="waterfall-card"><h2>Turn waterfall</h2><div id="waterfall"></div></section>
 </main>`;

@@ -4,9 +4,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { toNodeHandler } from '@voxtrace/core/http';
 import { createDevViewer, type DevViewer, type DevViewerOptions } from './app.js';
 import type { IncidentBoard } from './incidents.js';
-import { nodeListener } from './node.js';
 import type { ConversationStore } from './store.js';
 
 /** The OTLP/HTTP port collectors listen on: exporters' default endpoint is `http://localhost:4318`. */
@@ -49,7 +49,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ? ['localhost', '[::1]', '127.0.0.1', host.includes(':') ? `[${host}]` : host]
       : null,
   });
-  const server: Server = createServer(nodeListener(viewer));
+  // Headers must arrive within 9 s (checked every second); bodies are capped by the viewer's intake.
+  const server: Server = createServer(
+    { headersTimeout: 9_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    toNodeHandler((request) => viewer.fetch(request)),
+  );
   // The page polls; idle sockets should not hold `close()` up for long.
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

@@ -88,6 +88,7 @@ const PARTS: [LatencyComponent, string][] = [
   ['tool', ATTR.turnLatencyTool],
   ['tts', ATTR.turnLatencyTts],
   ['other', ATTR.turnLatencyOther],
+  ['unmeasured', ATTR.turnLatencyUnmeasured],
 ];
 
 /** See the module comment. */
@@ -134,7 +135,8 @@ export class ConversationStore {
   /** Takes a batch of spans; those that are not voxtrace's are counted and ignored. */
   ingest(spans: readonly ReceivedSpan[]): void {
     let changed = false;
-    for (const span of spans) {
+    for (const received of spans) {
+      const span = withDesignName(received);
       const conversationId = span.attributes[ATTR.conversationId];
       if (!NAMES.has(span.name) || typeof conversationId !== 'string') {
         this.counts.ignoredSpans++;
@@ -257,6 +259,17 @@ export class ConversationStore {
     this.counts.bytes -= e.bytes;
     this.counts.evictedConversations++;
   }
+}
+
+/**
+ * The span under the span model's name: with `spanNames: 'genai'`, LLM and tool spans are named
+ * `chat {model}` and `execute_tool {tool}`; their `gen_ai.operation.name` says which they are.
+ */
+function withDesignName(span: ReceivedSpan): ReceivedSpan {
+  if (NAMES.has(span.name)) return span;
+  const op = span.attributes[ATTR.genAiOperationName];
+  const name = op === 'chat' ? SPAN.llm : op === 'execute_tool' ? SPAN.tool : null;
+  return name ? { ...span, name } : span;
 }
 
 function turnSample(span: ReceivedSpan): TurnSample {

@@ -17,13 +17,17 @@ export function viewerMain(): void {
   type Child = Node | string | null | undefined | false;
   type Level = 'ok' | 'warn' | 'bad' | 'none';
 
+  /** Conversations listed before "show all". */
+  const LIST_ROWS = 20;
+
   const state: {
     version: number | null;
     overview: Overview | null;
     selected: string | null;
     detail: ConversationView | null;
     detailVersion: number | null;
-  } = { version: null, overview: null, selected: null, detail: null, detailVersion: null };
+    showAll: boolean;
+  } = { version: null, overview: null, selected: null, detail: null, detailVersion: null, showAll: false };
 
   // -- DOM helpers ---------------------------------------------------------------------------
 
@@ -87,6 +91,28 @@ export function viewerMain(): void {
     return new Date(t).toLocaleTimeString([], { hour12: false });
   }
 
+  /** The newest time the data knows: "today" for {@link stamp}. */
+  function latestTime(): number {
+    const o = state.overview;
+    let t = o?.range?.to ?? Number.NEGATIVE_INFINITY;
+    for (const c of o?.conversations ?? []) t = Math.max(t, c.startedAt);
+    return Number.isFinite(t) ? t : Date.now();
+  }
+
+  /** A time of day, with its date when it is not the day of the newest data (a call from a past day). */
+  function stamp(t: number | null | undefined): string {
+    if (t === null || t === undefined) return '–';
+    const d = new Date(t);
+    const ref = new Date(latestTime());
+    if (d.toDateString() === ref.toDateString()) return clock(t);
+    const date = d.toLocaleDateString([], {
+      month: 'short',
+      day: 'numeric',
+      year: d.getFullYear() === ref.getFullYear() ? undefined : 'numeric',
+    });
+    return `${date} ${clock(t)}`;
+  }
+
   function clip(text: string, max: number): string {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
   }
@@ -135,9 +161,34 @@ export function viewerMain(): void {
       );
       return;
     }
+    const shown = state.showAll ? o.conversations : o.conversations.slice(0, LIST_ROWS);
+    const hidden = o.conversations.length - shown.length;
+    const toggle =
+      o.conversations.length > LIST_ROWS
+        ? h(
+            'tr',
+            { class: 'list-more' },
+            h(
+              'td',
+              { colspan: 6 },
+              h(
+                'button',
+                { type: 'button', id: 'list-toggle' },
+                hidden > 0
+                  ? `Show all ${o.conversations.length} (${hidden} more)`
+                  : `Show the newest ${LIST_ROWS}`,
+              ),
+            ),
+          )
+        : null;
+    if (toggle)
+      toggle.querySelector('button')!.addEventListener('click', () => {
+        state.showAll = !state.showAll;
+        renderList(o);
+      });
     fill(
       body,
-      ...o.conversations.map((c) => {
+      ...shown.map((c) => {
         const outcome = c.live ? 'live' : (c.outcome ?? 'ended');
         const worst = c.worstTurn;
         const row = h(
@@ -147,7 +198,7 @@ export function viewerMain(): void {
             class: c.traceId === state.selected ? 'selected' : null,
             tabindex: 0,
           },
-          h('td', { class: 'mono' }, clock(c.startedAt)),
+          h('td', { class: 'mono' }, stamp(c.startedAt)),
           h('td', { class: 'mono', title: c.conversationId }, shortId(c.conversationId)),
           h('td', {}, c.platform ?? (c.live ? '…' : '–')),
           h('td', { class: 'num' }, String(c.turnCount)),
@@ -169,6 +220,7 @@ export function viewerMain(): void {
         });
         return row;
       }),
+      toggle,
     );
   }
 
@@ -226,7 +278,7 @@ export function viewerMain(): void {
           { class: `pill outcome-${c.live ? 'live' : (c.outcome ?? 'ended')}` },
           c.live ? 'live' : (c.outcome ?? 'ended'),
         ),
-        ` ${c.platform ?? 'platform known at the end of the call'} · ${c.turnCount} turns · started ${clock(c.startedAt)}`,
+        ` ${c.platform ?? 'platform known at the end of the call'} · ${c.turnCount} turns · started ${stamp(c.startedAt)}`,
         c.endedAt !== null ? ` · ${dur(c.endedAt - c.startedAt)}` : '',
         c.worstTurn ? ` · worst turn #${c.worstTurn.index} ${dur(c.worstTurn.e2eMs)}` : '',
         c.droppedSpans ? ` · ${c.droppedSpans} spans dropped at the cap` : '',
@@ -375,17 +427,17 @@ export function viewerMain(): void {
   ];
 
   /** Both time charts share the domain and the margins, so their times line up. */
-  const MARGIN = { left: 110, right: 130 };
+  const MARGIN = { left: 110, right: 180 };
+  /** Vertical room of a threshold label (font 10 px and its descent). */
+  const LABEL_GAP = 13;
+  /** Characters of a lane label that fit the left margin. */
+  const LANE_LABEL_CHARS = 15;
 
+  /** The server's range: the latest stretch of activity (older data is listed, not charted). */
   function timeDomain(o: Overview): [number, number] | null {
-    const times: number[] = [];
-    if (o.latency.from !== null) times.push(o.latency.from, o.latency.to!);
-    for (const src of o.incidents.severity) for (const p of src.points) times.push(p.at);
-    for (const i of o.incidents.incidents) times.push(i.openedAt, i.resolvedAt ?? i.updatedAt ?? i.openedAt);
-    if (!times.length) return null;
-    const lo = Math.min(...times);
-    const hi = Math.max(...times);
-    return [lo, hi > lo ? hi : lo + 1000];
+    if (!o.range) return null;
+    const { from, to } = o.range;
+    return [from, to > from ? to : from + 1000];
   }
 
   function timeTicks(
@@ -436,7 +488,7 @@ export function viewerMain(): void {
         );
       }
       nodes.push(...timeTicks(lo, hi, x, H - M.bottom, H - M.top - M.bottom));
-      const labels: { at: number; text: string; color: string }[] = [];
+      const labels: { value: number; at: number; text: string; color: string }[] = [];
       for (const p of PCTS) {
         const band = l.thresholds[p.key];
         const lines: [number, string, boolean][] = [
@@ -457,19 +509,26 @@ export function viewerMain(): void {
               'data-threshold': `${p.key}:${v}`,
             }),
           );
-          labels.push({ at: y(v) + 4, text, color: p.color });
+          // Thresholds can coincide (P95 target = P90 critical): one label names both.
+          const same = labels.find((lb) => lb.value === v);
+          if (same) same.text = `${same.text.replace(/ [^ ]+ [^ ]+$/, '')} = ${text}`;
+          else labels.push({ value: v, at: y(v) + 4, text, color: p.color });
         }
       }
-      // Thresholds can coincide (P95 target = P90 critical): keep their labels apart.
+      // Labels of close thresholds are pushed apart, bottom up, and kept inside the chart.
       labels.sort((a, b) => b.at - a.at);
       let floor = Infinity;
-      for (const lb of labels) {
-        const at = Math.min(lb.at, floor - 11);
-        floor = at;
+      const placed = labels.map((lb) => {
+        floor = Math.min(lb.at, floor - LABEL_GAP);
+        return floor;
+      });
+      const overflow = M.top + 8 - Math.min(...placed);
+      labels.forEach((lb, i) => {
+        const at = overflow > 0 ? placed[i]! + overflow : placed[i]!;
         nodes.push(
           s('text', { x: W - M.right + 4, y: at, class: 'threshold-label', fill: lb.color }, lb.text),
         );
-      }
+      });
       for (const p of PCTS) {
         let d = '';
         let pen = false;
@@ -582,7 +641,9 @@ export function viewerMain(): void {
     const W = 820;
     const M = MARGIN;
     const laneH = 18;
-    const rows = v.severity.length + v.incidents.length;
+    // Older incidents are in the list; the chart shows the latest stretch of activity.
+    const charted = v.incidents.filter((i) => (i.resolvedAt ?? hi) >= lo && i.openedAt <= hi);
+    const rows = v.severity.length + charted.length;
     const H = rows * (laneH + 6) + 30;
     const x = (t: number) =>
       M.left + ((Math.min(Math.max(t, lo), hi) - lo) / (hi - lo)) * (W - M.left - M.right);
@@ -593,8 +654,8 @@ export function viewerMain(): void {
       nodes.push(
         s(
           'text',
-          { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' },
-          clip(src.source, 16),
+          { x: M.left - 6, y: y + 13, class: 'axis-label lane-label', 'text-anchor': 'end' },
+          clip(src.source, LANE_LABEL_CHARS),
           s('title', {}, `severity published by ${src.source}`),
         ),
       );
@@ -607,6 +668,7 @@ export function viewerMain(): void {
       src.points.forEach((p, i) => {
         const next = src.points[i + 1];
         const end = next ? next.at : p.at + interval;
+        if (end < lo || p.at > hi) return;
         nodes.push(
           s(
             'rect',
@@ -622,18 +684,23 @@ export function viewerMain(): void {
             s(
               'title',
               {},
-              `${clock(p.at)} ${p.severity ?? 'no incident'}${p.latency?.p90 != null ? ` · P90 ${dur(p.latency.p90)}` : ''}`,
+              `${stamp(p.at)} ${p.severity ?? 'no incident'}${p.latency?.p90 != null ? ` · P90 ${dur(p.latency.p90)}` : ''}`,
             ),
           ),
         );
       });
       row++;
     }
-    for (const i of v.incidents) {
+    for (const i of charted) {
       const y = 6 + row * (laneH + 6);
       const end = i.resolvedAt ?? hi;
       nodes.push(
-        s('text', { x: M.left - 6, y: y + 13, class: 'axis-label', 'text-anchor': 'end' }, clip(i.id, 16)),
+        s(
+          'text',
+          { x: M.left - 6, y: y + 13, class: 'axis-label lane-label', 'text-anchor': 'end' },
+          `${i.card.badge} ${clock(i.openedAt)}`,
+          s('title', {}, i.id),
+        ),
       );
       nodes.push(
         s(
@@ -650,7 +717,7 @@ export function viewerMain(): void {
           s(
             'title',
             {},
-            `${i.id} ${i.severity} ${i.status}: ${clock(i.openedAt)} → ${i.resolvedAt ? clock(i.resolvedAt) : 'open'}`,
+            `${i.id} ${i.card.badge} ${i.status}: ${stamp(i.openedAt)} → ${i.resolvedAt ? stamp(i.resolvedAt) : 'open'}`,
           ),
         ),
       );
@@ -673,19 +740,10 @@ export function viewerMain(): void {
   }
 
   function incidentCard(i: IncidentView): HTMLElement {
-    const triggers = (i.triggers ?? [])
-      .slice(0, 6)
-      .map((t) =>
-        h(
-          'li',
-          { class: t.firing === false ? 'cleared' : '' },
-          `${t.label ?? t.rule ?? t.metric ?? 'rule'}: ${t.unit === 'ms' ? dur(t.value) : (t.value ?? '–')} ${t.comparator ?? ''} ${t.unit === 'ms' ? dur(t.threshold) : (t.threshold ?? '')}`,
-          t.severity ? ` (${t.severity}${t.firing === false ? ', cleared' : ''})` : '',
-        ),
-      );
+    const findings = i.card.findings.map((f) => h('li', { class: f.firing ? 'firing' : 'cleared' }, f.text));
     const timeline = (i.timeline ?? [])
       .slice(-5)
-      .map((e) => h('li', {}, h('span', { class: 'mono' }, clock(e.at)), ` ${e.message ?? e.event ?? ''}`));
+      .map((e) => h('li', {}, h('span', { class: 'mono' }, stamp(e.at)), ` ${e.message ?? e.event ?? ''}`));
     return h(
       'article',
       {
@@ -696,7 +754,14 @@ export function viewerMain(): void {
       h(
         'header',
         {},
-        h('span', { class: `sev-badge sev-${i.severity}` }, i.severity),
+        h(
+          'span',
+          {
+            class: `sev-badge sev-${i.card.badge}`,
+            title: i.resolved ? `worst severity reached: ${i.card.badge}` : `severity now: ${i.card.badge}`,
+          },
+          i.card.badge,
+        ),
         h('b', {}, ` ${i.id} `),
         h('span', { class: `pill status-${i.resolved ? 'resolved' : 'open'}` }, i.status),
         i.layer ? h('span', { class: 'muted' }, ` layer: ${i.layer}`) : null,
@@ -704,12 +769,12 @@ export function viewerMain(): void {
       h(
         'div',
         { class: 'muted' },
-        `opened ${clock(i.openedAt)}`,
-        i.resolvedAt ? ` · resolved ${clock(i.resolvedAt)} after ${dur(i.resolvedAt - i.openedAt)}` : '',
-        i.peakSeverity && i.peakSeverity !== i.severity ? ` · peak ${i.peakSeverity}` : '',
+        `opened ${stamp(i.openedAt)}`,
+        i.resolvedAt ? ` · resolved ${stamp(i.resolvedAt)} after ${dur(i.resolvedAt - i.openedAt)}` : '',
+        i.card.peakNote ? ` · ${i.card.peakNote}` : '',
         i.source !== 'default' ? ` · from ${i.source}` : '',
       ),
-      triggers.length ? h('ul', { class: 'triggers' }, ...triggers) : null,
+      findings.length ? h('ul', { class: 'triggers' }, ...findings) : null,
       timeline.length ? h('ul', { class: 'timeline' }, ...timeline) : null,
     );
   }

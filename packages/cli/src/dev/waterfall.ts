@@ -33,7 +33,7 @@ export type SegmentKind =
 export interface Segment {
   kind: SegmentKind;
   /** The latency component it belongs to (`null` for speech). */
-  component: Exclude<LatencyComponent, 'other'> | null;
+  component: Exclude<LatencyComponent, 'other' | 'unmeasured'> | null;
   startMs: number;
   endMs: number;
   label: string;
@@ -109,7 +109,7 @@ export interface ConversationSpans {
   droppedSpans: number;
 }
 
-const COMPONENT_OF: Record<string, Exclude<LatencyComponent, 'other'>> = {
+const COMPONENT_OF: Record<string, Exclude<LatencyComponent, 'other' | 'unmeasured'>> = {
   [SPAN.stt]: 'stt',
   [SPAN.turnDetection]: 'turn_detection',
   [SPAN.llm]: 'llm',
@@ -124,6 +124,7 @@ const BREAKDOWN: [LatencyComponent, string][] = [
   ['tool', ATTR.turnLatencyTool],
   ['tts', ATTR.turnLatencyTts],
   ['other', ATTR.turnLatencyOther],
+  ['unmeasured', ATTR.turnLatencyUnmeasured],
 ];
 
 /** The list entry of a conversation. */

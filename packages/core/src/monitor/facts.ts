@@ -27,6 +27,16 @@ export function hasTranscript(t: TurnRecord): boolean {
 }
 
 /**
+ * The turn's network/transport part (`breakdown.other`), only when every instant of its wait was
+ * measured: a turn with an unreported stage has an unknown network part, not a small one, so it
+ * neither feeds nor dilutes the network figure (docs/concepts.md, "Breakdown").
+ */
+export function networkMs(t: TurnRecord): number | null {
+  const b = t.breakdown;
+  return b !== null && b.unmeasured === 0 ? b.other : null;
+}
+
+/**
  * A call failed to connect: it ended with no turn at all, either with outcome `error` or with a
  * telephony error. Unanswered and voicemail calls are not connection attempts of ours.
  */

@@ -12,7 +12,7 @@
 import type { Comparator, Layer, Severity } from '../thresholds.js';
 import { MEASURES, type MonitorMetric } from './measures.js';
 import { type RuleTracker, SEVERITY_RANK, worse } from './rules.js';
-import { newSketch, quantileOf, type Sketch } from './window.js';
+import { newSketch, quantileOf, type Sketch, type WindowView } from './window.js';
 
 /**
  * Where an incident stands, in the words of seed 000's internal template: `investigating` (firing,
@@ -63,20 +63,23 @@ export interface TimelineEntry {
   layer?: Layer | null;
 }
 
-/** Figures the communication templates quote. */
+/**
+ * Figures the communication templates quote. They count from the monitor's window at the moment the
+ * incident opened (the turns and calls that made it open), then everything while it is open.
+ */
 export interface IncidentFigures {
-  /** Turn latency P90 of the turns finished while the incident was open, ms. */
+  /** Turn latency P90 of the turns of the opening window and of those finished while open, ms. */
   p90Ms: number | null;
   /** Highest window P90 seen at an evaluation while open, ms. */
   peakWindowP90Ms: number | null;
   /** P90 to compare with: the same hour of an earlier week, else the P90 target. */
   baselineP90Ms: number;
   baselineSource: 'baseline' | 'target';
-  /** Turns finished while open. */
+  /** Turns of the opening window and turns finished while open. */
   turns: number;
-  /** Distinct calls with a turn while open. */
+  /** Distinct calls with a turn in the opening window or while open. */
   callsAffected: number;
-  /** Calls that ended with outcome `error` or `abandoned` while open. */
+  /** Calls that ended with outcome `error` or `abandoned` in the opening window or while open. */
   failedCalls: number;
   /** Open → resolved, or open → now while unresolved, ms. */
   durationMs: number;
@@ -177,6 +180,18 @@ export class OpenIncident {
     this.updatedAt = openedAt;
   }
 
+  /**
+   * Starts the figures from the window that opened the incident: its turns and their latency, its
+   * failed or abandoned calls, and `calls`, the distinct calls with a turn in it.
+   */
+  seed(view: WindowView, calls: number): void {
+    const e2e = view.sketch('e2e');
+    if (e2e) this.sketch.merge(e2e);
+    this.turns = view.count('turns');
+    this.failedCalls = view.count('failedCalls') + view.count('abandoned');
+    this.callsAffected = calls;
+  }
+
   /** Counts one finished turn of a call (`e2e` may be unknown); returns nothing, allocates nothing. */
   observeTurn(e2eLatencyMs: number | null): void {
     this.turns++;
@@ -257,25 +272,32 @@ export class IncidentTracker {
 
   /**
    * Applies one evaluation: `trackers` are every rule, `previous` their states before it.
-   * `windowP90Ms` feeds the incident's peak figure.
+   * `windowP90Ms` feeds the incident's peak figure; `seed` starts the figures of one that opens.
    */
   evaluate(
     now: number,
     trackers: readonly RuleTracker[],
     previous: ReadonlyMap<RuleTracker, string>,
     windowP90Ms: number | null,
+    seed: (inc: OpenIncident) => void,
   ): void {
     const firing = trackers.filter((t) => t.state === 'firing');
     const anyActive = trackers.some((t) => t.state === 'firing' || t.state === 'pending');
     const inc = this.current;
     if (inc) this.update(inc, now, trackers, previous, firing, anyActive, windowP90Ms);
-    else if (firing.length > 0) this.open(now, firing, windowP90Ms);
+    else if (firing.length > 0) this.open(now, firing, windowP90Ms, seed);
   }
 
-  private open(now: number, firing: RuleTracker[], windowP90Ms: number | null): void {
+  private open(
+    now: number,
+    firing: RuleTracker[],
+    windowP90Ms: number | null,
+    seed: (inc: OpenIncident) => void,
+  ): void {
     const { severity, layer } = leadOf(firing);
     this.seq++;
     const inc = new OpenIncident(this.seq, incidentId(now), now, this.opts.baselineAt(now), severity!, layer);
+    seed(inc);
     const detectedAt = Math.min(...firing.map((t) => t.activeAt ?? now));
     inc.log({ at: detectedAt, event: 'detected', message: `First anomalous metric: ${describe(firing)}` });
     for (const t of firing) inc.members.set(t.rule.name, t);

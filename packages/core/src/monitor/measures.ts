@@ -162,7 +162,7 @@ export const MEASURES: Record<MonitorMetric, Measure> = {
   },
   networkLatencyP90Ms: {
     unit: 'ms',
-    label: 'network/other part of the turn P90',
+    label: 'network/transport part of the turn P90',
     attribution: fixed('network'),
     read: percentile('network', 0.9),
   },
@@ -329,7 +329,10 @@ export function errorLayerOf(view: WindowReader): ErrorLayer | null {
   return best;
 }
 
-/** Breakdown parts and the layer each names (`other` is network/transport). */
+/**
+ * Breakdown parts and the layer each names (`network` is `breakdown.other` of fully measured turns;
+ * `unmeasured` time names no layer).
+ */
 const PARTS = [
   ['part.stt', 'stt'],
   ['part.turn_detection', 'turn_detection'],

@@ -25,9 +25,17 @@ import {
   hasTranscript,
   isConnectAttempt,
   isSttRequest,
+  networkMs,
   turnFailed,
 } from './facts.js';
-import { type Incident, IncidentTracker, leadOf, type Trigger, triggerOf } from './incidents.js';
+import {
+  type Incident,
+  IncidentTracker,
+  leadOf,
+  type OpenIncident,
+  type Trigger,
+  triggerOf,
+} from './incidents.js';
 import {
   ERROR_LAYERS,
   errorLayerOf,
@@ -241,6 +249,8 @@ class MonitorConversation implements ConversationSink {
   spiked = false;
   /** Last incident this call was counted in. */
   incidentSeq = 0;
+  /** When its last turn finished (monitor clock). */
+  lastTurnAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly engine: MonitorEngine) {}
 
@@ -252,6 +262,9 @@ class MonitorConversation implements ConversationSink {
     this.engine.observeConversation(this, r);
   }
 }
+
+/** Calls remembered for the figures of an incident that opens; beyond it, the figure undercounts. */
+const MAX_RECENT_CALLS = 100_000;
 
 const ERROR_COUNTER: Record<ErrorLayer, number> = {
   telephony: C['errors.telephony'],
@@ -276,6 +289,8 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
   private readonly spikeMs: number;
   private workers = 1;
   private sttSeen = false;
+  /** Calls with a turn in the window while no incident is open: the calls an opening incident affected. */
+  private readonly recentCalls = new Set<MonitorConversation>();
   private evaluatedAt: number | null = null;
   private severity_: Severity | null = null;
   private readonly every: number;
@@ -384,19 +399,27 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
         b.add(S['part.llm'], parts.llm);
         b.add(S['part.tool'], parts.tool);
         b.add(S['part.tts'], parts.tts);
-        b.add(S.network, parts.other);
+        b.add(S.network, networkMs(t));
       }
       if (e2e > this.spikeMs) conv.spiked = true;
       // Turns during an incident would teach the baseline the incident.
       if (!inc) this.baseline.record(now, e2e);
     }
+    conv.lastTurnAt = now;
     if (inc) {
       inc.observeTurn(e2e);
       if (conv.incidentSeq !== inc.seq) {
         conv.incidentSeq = inc.seq;
         inc.callsAffected++;
       }
-    }
+    } else if (this.recentCalls.size < MAX_RECENT_CALLS) this.recentCalls.add(conv);
+  }
+
+  /** The figures of an incident that opens start from the window that opened it. */
+  private seedIncident(inc: OpenIncident, view: WindowView): void {
+    for (const c of this.recentCalls) c.incidentSeq = inc.seq;
+    inc.seed(view, this.recentCalls.size);
+    this.recentCalls.clear();
   }
 
   /** One finished call. */
@@ -513,7 +536,10 @@ export class MonitorEngine implements Monitor, VoxtraceSink {
         t.step(r, now, t.holds(r) ? this.layerOf(t.rule, view) : t.layer);
       }
       this.evaluatedAt = now;
-      this.tracker.evaluate(now, this.trackers, previous, view.quantile('e2e', 0.9));
+      for (const c of this.recentCalls) if (c.lastTurnAt < view.from) this.recentCalls.delete(c);
+      this.tracker.evaluate(now, this.trackers, previous, view.quantile('e2e', 0.9), (inc) =>
+        this.seedIncident(inc, view),
+      );
       this.severity_ = leadOf(this.firing()).severity;
     }
     return this.build(now, view, ctx);

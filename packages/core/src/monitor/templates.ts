@@ -127,7 +127,7 @@ export function renderInternalUpdate(incident: Incident, options: InternalUpdate
         ? `${t.rule}: ${t.label} ${format(t.value, t.metric)} ${limit}, worst ${format(t.worstValue, t.metric)} (${where})`
         : `${t.rule}: ${t.label} peaked at ${format(t.worstValue, t.metric)} (${limit}); cleared (${where})`;
     }),
-    `Turn latency P90 ${ms(f.p90Ms)} over the ${f.turns} turns since the incident opened (window peak ${ms(f.peakWindowP90Ms)}) vs ${f.baselineSource} ${ms(f.baselineP90Ms)}; ${f.callsAffected} calls affected, ${f.failedCalls} failed or abandoned`,
+    `Turn latency P90 ${ms(f.p90Ms)} over ${f.turns} turns (the window that opened the incident, and since; window peak ${ms(f.peakWindowP90Ms)}) vs ${f.baselineSource} ${ms(f.baselineP90Ms)}; ${f.callsAffected} calls affected, ${f.failedCalls} failed or abandoned`,
     ...(options.findings ?? []),
   ];
   const steps = options.nextSteps ?? checklistSteps(incident, now);

@@ -35,7 +35,7 @@ export function quantileOf(sketch: Sketch | null, q: number): number | null {
 /**
  * Latency series with a sketch per bucket. `e2e` is the turn latency; then each component's own
  * figure (STT latency, end-of-turn delay, LLM TTFT and total, tool duration, TTS TTFB, and the
- * network/other remainder of the turn); then each component's part of the turn latency
+ * network part of turns whose whole wait was measured: `networkMs`); then each component's part of the turn latency
  * (`TurnRecord.breakdown`), which names the layer of a latency breach.
  */
 export const SERIES = [
@@ -173,6 +173,11 @@ export class WindowView implements WindowReader {
   /** Quantile `q` of a latency series in ms, or `null` with no data. */
   quantile(series: Series, q: number): number | null {
     return quantileOf(this.sketches[S[series]] ?? null, q);
+  }
+
+  /** The merged sketch of a latency series (an incident starts its own from it), or `null` with no data. */
+  sketch(series: Series): Sketch | null {
+    return this.sketches[S[series]] ?? null;
   }
 }
 

@@ -87,7 +87,15 @@ export interface TrafficOptions {
   end?: (at: number, call: number) => Partial<CallEnd>;
   /** Feed ground truth at each call's end (WER 5 %, intents 95 % right, 2 % false barge-ins). */
   quality?: boolean;
+  /**
+   * The components whose events the platform reports (default all). The pipeline still runs in
+   * full: an unreported component takes its time, only its events are missing.
+   */
+  report?: readonly ReportedComponent[];
 }
+
+/** Components whose events a simulated platform may leave out. */
+export type ReportedComponent = 'stt' | 'turn' | 'llm' | 'tool' | 'tts';
 
 /** Rule states at one evaluation. */
 export interface Evaluation {
@@ -199,7 +207,15 @@ export class Simulation {
     this.at(start, () => {
       conv = this.vt.startConversation({ id, platform: 'custom', startedAt: start });
     });
-    const rec = (at: number, e: Untimed) => this.at(at, () => conv!.record({ ...e, at } as VoiceEvent));
+    const reported = (type: string) => {
+      const component = type.split('.')[0]!;
+      return !o.report || !['stt', 'turn', 'llm', 'tool', 'tts'].includes(component)
+        ? true
+        : o.report.includes(component as ReportedComponent);
+    };
+    const rec = (at: number, e: Untimed) => {
+      if (reported(e.type)) this.at(at, () => conv!.record({ ...e, at } as VoiceEvent));
+    };
     let t = start + 300;
     const turns = o.turnsPerCall ?? 5;
     for (let k = 0; k < turns; k++) {
