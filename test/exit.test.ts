@@ -53,7 +53,11 @@ function child(scenario: string, argument?: string): Child {
   let stderr = '';
   let buffer = '';
   let onReady: (m: Message) => void = () => {};
-  const ready = new Promise<Message>((resolve) => (onReady = resolve));
+  let onFailed: (e: Error) => void = () => {};
+  const ready = new Promise<Message>((resolve, reject) => {
+    onReady = resolve;
+    onFailed = reject;
+  });
   proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   proc.stdout.on('data', (d: Buffer) => {
     buffer += d.toString();
@@ -65,7 +69,11 @@ function child(scenario: string, argument?: string): Child {
     }
   });
   const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-    proc.on('exit', (code) => resolve({ code, at: Date.now() })),
+    proc.on('exit', (code) => {
+      // A child that dies before it is ready fails the test at once, with what it said.
+      onFailed(new Error(`the child exited (${code}) before it was ready: ${stderr}`));
+      resolve({ code, at: Date.now() });
+    }),
   );
   children.push(proc);
   return {

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connectToDevViewer, startDevServer } from '@voxtrace/cli';
 import { createMetricsHandler, createVoxtrace } from '@voxtrace/core';
-import { listenForPipecat } from '@voxtrace/pipecat-bridge';
+import { createPipecatBridge, listenForPipecat } from '@voxtrace/pipecat-bridge';
 import { observeRetellEvent } from '@voxtrace/retell';
 import { observeVapiMessage } from '@voxtrace/vapi';
 
@@ -80,11 +80,13 @@ async function start() {
     case 'pipecat': {
       // The test keeps a WebSocket open and a half-sent handshake hanging.
       const vt = createVoxtrace({ otlp: false });
-      const listener = await listenForPipecat(vt, { token: 'exit-test-token-0123456789' });
+      const bridge = createPipecatBridge(vt);
+      const listener = await listenForPipecat(bridge, { token: 'exit-test-token-0123456789' });
       return {
         ready: { port: listener.port },
         stop: async () => {
           await listener.close();
+          bridge.close();
           await vt.shutdown();
           return {};
         },

@@ -617,7 +617,8 @@ export class PipecatSession {
   /** Classifies a metric's processor and remembers it as the service of its kind. */
   private remember(m: { processor: string; model?: string }): ProcessorInfo | null {
     const info = classifyProcessor(m.processor);
-    if (info) this.services[info.kind] = { ...info, ...(m.model ? { model: m.model } : {}) };
+    // Core takes model names of up to 200 characters; a longer one would refuse the whole event.
+    if (info) this.services[info.kind] = { ...info, ...(m.model ? { model: m.model.slice(0, 200) } : {}) };
     return info;
   }
 
