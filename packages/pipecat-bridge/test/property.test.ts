@@ -291,5 +291,5 @@ describe('property: turn numbers match TurnTrackingObserver', () => {
       ),
       { numRuns: 500 },
     );
-  });
+  }, 120_000); // a property over many streams: minutes on a loaded 2-core machine
 });
